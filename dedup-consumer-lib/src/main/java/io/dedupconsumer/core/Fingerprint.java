@@ -1,0 +1,60 @@
+package io.dedupconsumer.core;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * A short digest of a record's payload, stored with its claim so that a later record under the same key can be told
+ * apart: same fingerprint is a {@link Outcome#DUPLICATE}, another one a {@link Outcome#CONFLICT}.
+ */
+@FunctionalInterface
+public interface Fingerprint {
+
+    /** The largest fingerprint stored; a longer one is reduced with SHA-256. */
+    int MAX_LENGTH = 32;
+
+    /**
+     * Computes the fingerprint. It must depend only on what makes two deliveries "the same event", so a field that
+     * changes on every re-send (a send timestamp, a trace id) must be left out by a custom fingerprint.
+     */
+    byte[] of(ConsumerRecord<?, ?> record) throws Exception;
+
+    /**
+     * SHA-256 of the record value: its bytes ({@code byte[]}, {@code ByteBuffer}), its UTF-8 text ({@code String}), or,
+     * for a deserialized object, its canonical JSON (properties and map entries sorted). The default.
+     */
+    static Fingerprint sha256() {
+        return record -> sha256(canonicalBytes(record.value()));
+    }
+
+    /** SHA-256 of the given bytes. */
+    static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides SHA-256", e);
+        }
+    }
+
+    private static byte[] canonicalBytes(Object value) throws Exception {
+        if (value == null) {
+            return new byte[0];
+        }
+        if (value instanceof byte[] bytes) {
+            return bytes;
+        }
+        if (value instanceof String text) {
+            return text.getBytes(StandardCharsets.UTF_8);
+        }
+        if (value instanceof ByteBuffer buffer) {
+            ByteBuffer copy = buffer.duplicate();
+            byte[] bytes = new byte[copy.remaining()];
+            copy.get(bytes);
+            return bytes;
+        }
+        return Json.MAPPER.writeValueAsBytes(value);
+    }
+}

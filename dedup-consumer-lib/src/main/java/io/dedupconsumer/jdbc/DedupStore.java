@@ -1,0 +1,326 @@
+package io.dedupconsumer.jdbc;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The dedup table's statements, run on the caller's connection so that a claim commits or rolls back
+ * together with the side effect it guards. The core protocol ({@code io.dedupconsumer.core.Deduplicator})
+ * is its user; applications normally meet it only to purge old keys.
+ *
+ * <p>Duplicates are detected by update count ({@code ON CONFLICT DO NOTHING}) or by SQLState class 23,
+ * never by the text of an error message. Thread-safe: it holds no connection and no per-call state.
+ */
+public final class DedupStore {
+
+    /** The table the shipped migrations create. */
+    public static final String DEFAULT_TABLE = "dedup_record";
+    /** The longest dedup key the table holds, in characters. A longer key is refused, never truncated. */
+    public static final int MAX_KEY_LENGTH = 255;
+    /** The longest consumer name the table holds, in characters. */
+    public static final int MAX_CONSUMER_NAME_LENGTH = 100;
+    /** The longest recorded reason; a longer one is shortened (it is a diagnostic, not a key). */
+    public static final int MAX_REASON_LENGTH = 500;
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final String table;
+    private final Dialect configuredDialect;
+    private volatile Statements statements;
+
+    private DedupStore(String table, Dialect dialect) {
+        this.table = table;
+        this.configuredDialect = dialect;
+        this.statements = dialect == null ? null : new Statements(dialect, table);
+    }
+
+    /**
+     * A store for a table, validated as an SQL identifier ({@code name} or {@code schema.name}, letters,
+     * digits and underscores), because it is the one name put into SQL text.
+     *
+     * @param dialect the database, or {@code null} to detect it from the first connection
+     * @throws IllegalArgumentException naming the setting {@code table} when the name is not an identifier
+     */
+    public static DedupStore create(String table, Dialect dialect) {
+        return new DedupStore(validateTable(table), dialect);
+    }
+
+    static String validateTable(String table) {
+        if (table == null || table.isEmpty()) {
+            throw new IllegalArgumentException("table: must not be empty; leave it unset to use '" + DEFAULT_TABLE + "'");
+        }
+        String[] parts = table.split("\\.", -1);
+        if (parts.length > 2 || !IDENTIFIER.matcher(parts[0]).matches()
+                || (parts.length == 2 && !IDENTIFIER.matcher(parts[1]).matches())) {
+            throw new IllegalArgumentException("table: '" + table + "' is not a valid SQL identifier; use letters, "
+                    + "digits and underscores (at most 63 characters, not starting with a digit), optionally "
+                    + "qualified by a schema as schema.table");
+        }
+        return table;
+    }
+
+    /** The validated table name. */
+    public String table() {
+        return table;
+    }
+
+    /** The dialect, detected from {@code connection} the first time it is needed. */
+    public Dialect dialect(Connection connection) throws SQLException {
+        return statements(connection).dialect;
+    }
+
+    /**
+     * Claims a key in the caller's transaction.
+     *
+     * @return empty when this transaction now holds the key; otherwise the row that already holds it
+     *     (committed by an earlier delivery, or by a concurrent one this call waited for)
+     */
+    public Optional<StoredClaim> claim(Connection connection, String consumer, ClaimRequest request, Instant now)
+            throws SQLException {
+        Statements sql = statements(connection);
+        try (PreparedStatement insert = connection.prepareStatement(sql.insert)) {
+            bindRow(insert, 1, sql.dialect, consumer, request, now);
+            if (insert.executeUpdate() == 1) {
+                return Optional.empty();
+            }
+        } catch (SQLException e) {
+            if (!isIntegrityViolation(e)) {
+                throw e;
+            }
+        }
+        StoredClaim holder = find(connection, consumer, request.dedupKey()).orElseThrow(() -> new SQLException(
+                "claim of key '" + request.dedupKey() + "' was refused but no row holds it: the table "
+                        + table + " must have its unique index on (consumer_name, dedup_key) only", "23000"));
+        return Optional.of(holder);
+    }
+
+    /**
+     * Claims many distinct keys in the caller's transaction with a few statements.
+     *
+     * @param requests claims whose keys are distinct
+     * @return the rows that already held some of the keys; every key not in the map is now held by this transaction
+     * @throws ConcurrentClaimException (MySQL, H2) when another transaction claimed a key between the look-up and
+     *     the insert: roll back and claim record by record
+     */
+    public Map<String, StoredClaim> claimAll(Connection connection, String consumer, List<ClaimRequest> requests,
+            Instant now) throws SQLException {
+        Statements sql = statements(connection);
+        Map<String, StoredClaim> held = new HashMap<>();
+        for (int from = 0; from < requests.size(); from += Statements.CHUNK) {
+            List<ClaimRequest> chunk = requests.subList(from, Math.min(requests.size(), from + Statements.CHUNK));
+            if (sql.dialect == Dialect.POSTGRESQL) {
+                claimChunkReturning(connection, sql, consumer, chunk, now, held);
+            } else {
+                claimChunkAfterLookup(connection, sql, consumer, chunk, now, held);
+            }
+        }
+        return held;
+    }
+
+    private void claimChunkReturning(Connection connection, Statements sql, String consumer, List<ClaimRequest> chunk,
+            Instant now, Map<String, StoredClaim> held) throws SQLException {
+        int n = chunk.size();
+        String[] keys = new String[n];
+        String[] fingerprints = new String[n];
+        String[] topics = new String[n];
+        Integer[] partitions = new Integer[n];
+        Long[] offsets = new Long[n];
+        for (int i = 0; i < n; i++) {
+            ClaimRequest r = chunk.get(i);
+            keys[i] = r.dedupKey();
+            fingerprints[i] = HEX.formatHex(r.fingerprint());
+            topics[i] = r.topic();
+            partitions[i] = r.partition();
+            offsets[i] = r.offset();
+        }
+        List<String> unclaimed = new ArrayList<>();
+        try (PreparedStatement insert = connection.prepareStatement(sql.claimAll)) {
+            insert.setString(1, consumer);
+            insert.setString(2, "PROCESSED");
+            bindTime(insert, 3, sql.dialect, now);
+            insert.setArray(4, connection.createArrayOf("varchar", keys));
+            insert.setArray(5, connection.createArrayOf("varchar", fingerprints));
+            insert.setArray(6, connection.createArrayOf("varchar", topics));
+            insert.setArray(7, connection.createArrayOf("int4", partitions));
+            insert.setArray(8, connection.createArrayOf("int8", offsets));
+            Set<String> claimed = new HashSet<>(n * 2);
+            try (ResultSet rs = insert.executeQuery()) {
+                while (rs.next()) {
+                    claimed.add(rs.getString(1));
+                }
+            }
+            for (String key : keys) {
+                if (!claimed.contains(key)) {
+                    unclaimed.add(key);
+                }
+            }
+        }
+        if (unclaimed.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement find = connection.prepareStatement(sql.findAll)) {
+            find.setString(1, consumer);
+            Array array = connection.createArrayOf("varchar", unclaimed.toArray(new String[0]));
+            find.setArray(2, array);
+            readInto(find, held);
+        }
+        for (String key : unclaimed) {
+            if (!held.containsKey(key)) {
+                throw new SQLException("claim of key '" + key + "' was refused but no row holds it", "23000");
+            }
+        }
+    }
+
+    private void claimChunkAfterLookup(Connection connection, Statements sql, String consumer,
+            List<ClaimRequest> chunk, Instant now, Map<String, StoredClaim> held) throws SQLException {
+        try (PreparedStatement find = connection.prepareStatement(sql.multiKeyFind(chunk.size()))) {
+            find.setString(1, consumer);
+            for (int i = 0; i < chunk.size(); i++) {
+                find.setString(i + 2, chunk.get(i).dedupKey());
+            }
+            readInto(find, held);
+        }
+        List<ClaimRequest> fresh = new ArrayList<>(chunk.size());
+        for (ClaimRequest r : chunk) {
+            if (!held.containsKey(r.dedupKey())) {
+                fresh.add(r);
+            }
+        }
+        if (fresh.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = connection.prepareStatement(sql.multiRowInsert(fresh.size()))) {
+            int index = 1;
+            for (ClaimRequest r : fresh) {
+                index = bindRow(insert, index, sql.dialect, consumer, r, now);
+            }
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            if (isIntegrityViolation(e)) {
+                throw new ConcurrentClaimException(e);
+            }
+            throw e;
+        }
+    }
+
+    /** Records that the handler refused the record for a business reason, in the caller's transaction. */
+    public void markRejected(Connection connection, String consumer, String dedupKey, String reason) throws SQLException {
+        Statements sql = statements(connection);
+        try (PreparedStatement update = connection.prepareStatement(sql.reject)) {
+            update.setString(1, "REJECTED");
+            update.setString(2, shorten(reason));
+            update.setString(3, consumer);
+            update.setString(4, dedupKey);
+            update.executeUpdate();
+        }
+    }
+
+    /** The row holding a key, if any, read so that it sees rows committed after this transaction began. */
+    public Optional<StoredClaim> find(Connection connection, String consumer, String dedupKey) throws SQLException {
+        Statements sql = statements(connection);
+        try (PreparedStatement find = connection.prepareStatement(sql.find)) {
+            find.setString(1, consumer);
+            find.setString(2, dedupKey);
+            Map<String, StoredClaim> rows = new HashMap<>(2);
+            readInto(find, rows);
+            return Optional.ofNullable(rows.get(dedupKey));
+        }
+    }
+
+    /**
+     * Deletes at most {@code limit} rows processed before {@code cutoff}, of every consumer. Call it repeatedly,
+     * each call in its own short transaction, so that no purge holds locks long enough to slow the consumers.
+     *
+     * @return the number of rows deleted; fewer than {@code limit} means nothing older is left
+     */
+    public int purge(Connection connection, Instant cutoff, int limit) throws SQLException {
+        Statements sql = statements(connection);
+        try (PreparedStatement delete = connection.prepareStatement(sql.purge)) {
+            bindTime(delete, 1, sql.dialect, cutoff);
+            delete.setInt(2, limit);
+            return delete.executeUpdate();
+        }
+    }
+
+    private Statements statements(Connection connection) throws SQLException {
+        Statements sql = statements;
+        if (sql == null) {
+            sql = new Statements(Dialect.detect(connection), table);
+            statements = sql;
+        }
+        return sql;
+    }
+
+    private static int bindRow(PreparedStatement ps, int index, Dialect dialect, String consumer, ClaimRequest r,
+            Instant now) throws SQLException {
+        ps.setString(index++, consumer);
+        ps.setString(index++, r.dedupKey());
+        ps.setBytes(index++, r.fingerprint());
+        ps.setString(index++, "PROCESSED");
+        ps.setString(index++, r.topic());
+        ps.setInt(index++, r.partition());
+        ps.setLong(index++, r.offset());
+        bindTime(ps, index++, dialect, now);
+        return index;
+    }
+
+    private static void bindTime(PreparedStatement ps, int index, Dialect dialect, Instant time) throws SQLException {
+        if (dialect == Dialect.MYSQL) {
+            // DATETIME has no zone: the table stores UTC.
+            ps.setObject(index, LocalDateTime.ofInstant(time, ZoneOffset.UTC), Types.TIMESTAMP);
+        } else {
+            ps.setObject(index, time.atOffset(ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+        }
+    }
+
+    private static void readInto(PreparedStatement find, Map<String, StoredClaim> rows) throws SQLException {
+        try (ResultSet rs = find.executeQuery()) {
+            while (rs.next()) {
+                StoredClaim claim = new StoredClaim(rs.getString(1), rs.getBytes(2), rs.getString(3), rs.getString(4),
+                        rs.getInt(5), rs.getLong(6));
+                rows.put(claim.dedupKey(), claim);
+            }
+        }
+    }
+
+    /** SQLState class 23: the unique index refused the row. */
+    static boolean isIntegrityViolation(SQLException e) {
+        for (SQLException s = e; s != null; s = s.getNextException()) {
+            String state = s.getSQLState();
+            if (state != null && state.startsWith("23")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String shorten(String reason) {
+        if (reason == null || reason.length() <= MAX_REASON_LENGTH) {
+            return reason;
+        }
+        return reason.substring(0, MAX_REASON_LENGTH - 1) + "…";
+    }
+
+    @Override
+    public String toString() {
+        return "DedupStore[table=" + table + ", dialect=" + Objects.requireNonNullElse(configuredDialect, "detect") + "]";
+    }
+}

@@ -1,0 +1,59 @@
+package io.dedupconsumer.jdbc;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.SQLException;
+import java.util.Locale;
+
+/**
+ * The databases the dedup table runs on. Each differs in how a duplicate claim is detected without
+ * breaking the surrounding transaction, which is why the choice matters and is made once.
+ *
+ * <ul>
+ *   <li>{@link #MYSQL} (MySQL 8, MariaDB 10.5+): a plain {@code INSERT}; a duplicate fails only that
+ *       statement with SQLState class 23 (error 1062), the transaction goes on. Neither {@code INSERT IGNORE}
+ *       (it downgrades unrelated errors to warnings) nor {@code ON DUPLICATE KEY UPDATE} (Connector/J reports
+ *       found rows, so a duplicate looks like a new row) is used.</li>
+ *   <li>{@link #POSTGRESQL}: {@code INSERT ... ON CONFLICT DO NOTHING}; an update count of 0 is the duplicate.
+ *       A caught unique violation would abort the whole transaction, so it is never provoked.</li>
+ *   <li>{@link #H2}: the embedded default for demos and fast tests; behaves like {@link #MYSQL}.</li>
+ * </ul>
+ */
+public enum Dialect {
+    MYSQL("mysql"),
+    POSTGRESQL("postgresql"),
+    H2("h2");
+
+    private final String folder;
+
+    Dialect(String folder) {
+        this.folder = folder;
+    }
+
+    /** The folder of this dialect's DDL, both under {@code sql/} in the sources and {@code db/dedup/} in the jar. */
+    public String folder() {
+        return folder;
+    }
+
+    /**
+     * Detects the dialect from the database a connection talks to.
+     *
+     * @throws IllegalStateException if the database is none of MySQL, MariaDB, PostgreSQL or H2
+     */
+    public static Dialect detect(Connection connection) throws SQLException {
+        DatabaseMetaData metaData = connection.getMetaData();
+        String product = metaData.getDatabaseProductName().toLowerCase(Locale.ROOT);
+        if (product.contains("mysql") || product.contains("mariadb")) {
+            return MYSQL;
+        }
+        if (product.contains("postgresql")) {
+            return POSTGRESQL;
+        }
+        if (product.equals("h2")) {
+            return H2;
+        }
+        throw new IllegalStateException("dedup-consumer supports MySQL, MariaDB, PostgreSQL and H2, but the DataSource "
+                + "connects to '" + metaData.getDatabaseProductName() + "'; set the dialect explicitly only if the "
+                + "database is compatible with one of them");
+    }
+}

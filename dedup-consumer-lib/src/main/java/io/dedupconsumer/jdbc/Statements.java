@@ -1,0 +1,98 @@
+package io.dedupconsumer.jdbc;
+
+import java.util.StringJoiner;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * Every SQL statement of the dedup table, rendered once for one dialect and one validated table name.
+ * Nothing here concatenates user input: the table name was checked against an identifier pattern before.
+ */
+final class Statements {
+
+    /** Keys per multi-row statement: the default {@code max.poll.records}, well under every driver's limits. */
+    static final int CHUNK = 500;
+
+    private static final String COLUMNS = "consumer_name, dedup_key, fingerprint, outcome, "
+            + "source_topic, source_partition, source_offset, processed_at";
+    private static final String ROW = "(?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String SELECTED = "dedup_key, fingerprint, outcome, source_topic, source_partition, source_offset";
+
+    final Dialect dialect;
+    final String insert;
+    final String find;
+    final String findAll;
+    final String claimAll;
+    final String reject;
+    final String purge;
+    private final String table;
+    private final AtomicReferenceArray<String> multiRowInserts = new AtomicReferenceArray<>(CHUNK + 1);
+    private final AtomicReferenceArray<String> multiKeyFinds = new AtomicReferenceArray<>(CHUNK + 1);
+
+    Statements(Dialect dialect, String table) {
+        this.dialect = dialect;
+        this.table = table;
+        String plainInsert = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES " + ROW;
+        String findByKey = "SELECT " + SELECTED + " FROM " + table + " WHERE consumer_name = ? AND dedup_key = ?";
+        this.reject = "UPDATE " + table + " SET outcome = ?, reason = ? WHERE consumer_name = ? AND dedup_key = ?";
+        switch (dialect) {
+            case MYSQL -> {
+                this.insert = plainInsert;
+                // A locking (current) read: under REPEATABLE READ a plain SELECT could read an older snapshot
+                // that misses the row whose insert just made ours fail. Shared, so two losers never deadlock.
+                this.find = findByKey + " LOCK IN SHARE MODE";
+                this.findAll = null;
+                this.claimAll = null;
+                this.purge = "DELETE FROM " + table + " WHERE processed_at < ? LIMIT ?";
+            }
+            case POSTGRESQL -> {
+                this.insert = plainInsert + " ON CONFLICT (consumer_name, dedup_key) DO NOTHING";
+                this.find = findByKey;
+                this.findAll = "SELECT " + SELECTED + " FROM " + table + " WHERE consumer_name = ? AND dedup_key = ANY (?)";
+                // One statement text for any batch size: the rows travel as arrays and RETURNING names exactly
+                // the keys this transaction claimed.
+                this.claimAll = "INSERT INTO " + table + " (" + COLUMNS + ") "
+                        + "SELECT ?, u.k, decode(u.f, 'hex'), ?, u.t, u.p, u.o, ? "
+                        + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::int[], ?::bigint[]) AS u(k, f, t, p, o) "
+                        + "ON CONFLICT (consumer_name, dedup_key) DO NOTHING RETURNING dedup_key";
+                this.purge = "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY("
+                        + "SELECT ctid FROM " + table + " WHERE processed_at < ? LIMIT ?))";
+            }
+            case H2 -> {
+                this.insert = plainInsert;
+                this.find = findByKey;
+                this.findAll = null;
+                this.claimAll = null;
+                this.purge = "DELETE FROM " + table + " WHERE processed_at < ? FETCH FIRST ? ROWS ONLY";
+            }
+            default -> throw new IllegalStateException("unknown dialect " + dialect);
+        }
+    }
+
+    /** {@code INSERT ... VALUES (...), (...)} with {@code rows} rows; rendered once per size, then reused. */
+    String multiRowInsert(int rows) {
+        String sql = multiRowInserts.get(rows);
+        if (sql == null) {
+            StringJoiner values = new StringJoiner(", ");
+            for (int i = 0; i < rows; i++) {
+                values.add(ROW);
+            }
+            sql = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES " + values;
+            multiRowInserts.set(rows, sql);
+        }
+        return sql;
+    }
+
+    /** {@code SELECT ... WHERE dedup_key IN (?, ...)} with {@code keys} placeholders; a plain (snapshot) read. */
+    String multiKeyFind(int keys) {
+        String sql = multiKeyFinds.get(keys);
+        if (sql == null) {
+            StringJoiner placeholders = new StringJoiner(", ", "(", ")");
+            for (int i = 0; i < keys; i++) {
+                placeholders.add("?");
+            }
+            sql = "SELECT " + SELECTED + " FROM " + table + " WHERE consumer_name = ? AND dedup_key IN " + placeholders;
+            multiKeyFinds.set(keys, sql);
+        }
+        return sql;
+    }
+}
