@@ -26,6 +26,7 @@ import org.springframework.core.NestedExceptionUtils;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.CommonLoggingErrorHandler;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
@@ -158,7 +159,7 @@ class DedupAutoConfigurationTests {
 
     @Test
     void refusesManualAcknowledgementNamingTheProperty() {
-        runner.withUserConfiguration(AnnotatedListener.class).withPropertyValues("spring.kafka.listener.ack-mode=manual_immediate")
+        runner.withBean(AnnotatedListener.class).withPropertyValues("spring.kafka.listener.ack-mode=manual_immediate")
                 .run(context -> assertThat(startupFailure(context))
                         .hasMessageContaining("MANUAL_IMMEDIATE").hasMessageContaining("spring.kafka.listener.ack-mode")
                         .hasMessageContaining("AnnotatedListener.on"));
@@ -166,7 +167,7 @@ class DedupAutoConfigurationTests {
 
     @Test
     void refusesEnableAutoCommitNamingTheProperty() {
-        runner.withUserConfiguration(AnnotatedListener.class).withPropertyValues("spring.kafka.consumer.enable-auto-commit=true")
+        runner.withBean(AnnotatedListener.class).withPropertyValues("spring.kafka.consumer.enable-auto-commit=true")
                 .run(context -> assertThat(startupFailure(context))
                         .hasMessageContaining("enable.auto.commit=true")
                         .hasMessageContaining("spring.kafka.consumer.enable-auto-commit"));
@@ -174,7 +175,13 @@ class DedupAutoConfigurationTests {
 
     @Test
     void acceptsTheDefaultAckModeAndWrapsTheListener() {
-        runner.withUserConfiguration(AnnotatedListener.class).run(context -> assertThat(context).hasNotFailed());
+        runner.withBean(AnnotatedListener.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(KafkaListenerEndpointRegistry.class).getListenerContainers())
+                    .singleElement()
+                    .satisfies(container -> assertThat(container.getContainerProperties().getMessageListener())
+                            .isInstanceOf(DeduplicatingRecordListener.class));
+        });
     }
 
     private static Throwable startupFailure(AssertableApplicationContext context) {
@@ -210,13 +217,7 @@ class DedupAutoConfigurationTests {
         }
     }
 
-    @Configuration(proxyBeanMethods = false)
-    static class AnnotatedListener {
-        @Bean
-        AnnotatedListener listener() {
-            return new AnnotatedListener();
-        }
-
+    public static class AnnotatedListener {
         @Deduplicated(header = "event-id")
         @KafkaListener(topics = "orders", groupId = "orders")
         public void on(String payload) {
