@@ -1,0 +1,154 @@
+package io.dedupconsumer.spring.boot;
+
+import static io.dedupconsumer.spring.boot.EndToEnd.TIMEOUT;
+import static io.dedupconsumer.spring.boot.EndToEnd.committed;
+import static io.dedupconsumer.spring.boot.EndToEnd.event;
+import static io.dedupconsumer.spring.boot.EndToEnd.send;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dedupconsumer.spring.DedupErrorHandling;
+import io.dedupconsumer.testkit.KafkaBroker;
+import io.dedupconsumer.testkit.TestDatabase;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jdbc.core.JdbcTemplate;
+import com.zaxxer.hikari.HikariDataSource;
+
+/**
+ * {@code @Deduplicated} listeners against the real broker and a real MariaDB: each effect once, poison records
+ * dead-lettered, batches isolating their failing record, the listener's JdbcTemplate inside the transaction.
+ */
+class DeduplicatedListenerTests {
+
+    private final KafkaBroker broker = KafkaBroker.shared();
+    private final String topic = broker.uniqueTopic("dedup-spring", 1);
+    private final String group = "group-" + topic;
+    private HikariDataSource database;
+    private JdbcTemplate jdbc;
+
+    @BeforeEach
+    void freshDatabase() {
+        database = TestDatabase.mariadb().create("spring_listener");
+        jdbc = new JdbcTemplate(database);
+        jdbc.execute("CREATE TABLE effect (event_id VARCHAR(64) NOT NULL)");
+        jdbc.execute("CREATE TABLE audit (event_id VARCHAR(64) NOT NULL)");
+    }
+
+    @AfterEach
+    void closeDatabase() {
+        database.close();
+    }
+
+    private ApplicationContextRunner application(Class<?> listener) {
+        ApplicationContextRunner runner = new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(EndToEnd.AUTO_CONFIGURATIONS))
+                .withBean("dataSource", DataSource.class, () -> TestDatabase.mariadb().dataSource(schema()))
+                .withPropertyValues(EndToEnd.properties(broker, topic, group).toArray(String[]::new))
+                .withBean(Auditor.class)
+                .withBean(listener);
+        return runner;
+    }
+
+    private String schema() {
+        return jdbc.queryForObject("SELECT DATABASE()", String.class);
+    }
+
+    @Test
+    void duplicatesAndReSentEventsAreSkippedSoEachEffectHappensOnce() {
+        send(broker, event(topic, "e1", "{\"id\":\"e1\"}"), event(topic, "e2", "{\"id\":\"e2\"}"),
+                event(topic, "e1", "{\"id\":\"e1\"}"), event(topic, "e3", "{\"id\":\"e3\",\"reject\":true}"),
+                event(topic, "e2", "{\"id\":\"e2\"}"), event(topic, "e3", "{\"id\":\"e3\",\"reject\":true}"));
+        application(EffectListener.class).run(context -> {
+            await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 6);
+            assertThat(effects()).containsExactlyInAnyOrder("e1", "e2", "e3");
+            assertThat(context.getBean(EffectListener.class).invocations()).isEqualTo(3);
+            assertThat(jdbc.queryForList("SELECT outcome FROM dedup_record WHERE consumer_name = ? ORDER BY dedup_key",
+                    String.class, group)).containsExactly("PROCESSED", "PROCESSED", "REJECTED");
+        });
+    }
+
+    @Test
+    void poisonRecordsReachTheDeadLetterTopicWithOriginalBytesAndReasonsAndThePartitionContinues() {
+        send(broker, event(topic, "e1", "not json at all"), event(topic, null, "{\"id\":\"no-key\"}"),
+                event(topic, "e2", "{\"id\":\"e2\",\"amount\":10}"), event(topic, "e2", "{\"id\":\"e2\",\"amount\":99}"),
+                event(topic, "e3", "{\"id\":\"e3\"}"));
+        application(EffectListener.class).run(context -> {
+            await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 5);
+            assertThat(effects()).containsExactlyInAnyOrder("e2", "e3");
+            List<ConsumerRecord<byte[], byte[]>> deadLetters = broker.readAll(topic + "-dlt", 3, TIMEOUT);
+            assertThat(deadLetters).hasSize(3);
+            assertThat(text(deadLetters.get(0).value())).isEqualTo("not json at all");
+            assertThat(header(deadLetters.get(0), DedupErrorHandling.OUTCOME_HEADER)).isEqualTo("INVALID");
+            assertThat(header(deadLetters.get(0), DedupErrorHandling.REASON_HEADER)).contains("cannot deserialize");
+            assertThat(new ObjectMapper().readTree(deadLetters.get(1).value()))
+                    .isEqualTo(new ObjectMapper().readTree("{\"id\":\"no-key\"}"));
+            assertThat(header(deadLetters.get(1), DedupErrorHandling.OUTCOME_HEADER)).isEqualTo("INVALID");
+            assertThat(header(deadLetters.get(1), DedupErrorHandling.REASON_HEADER)).contains("no dedup key");
+            assertThat(header(deadLetters.get(2), DedupErrorHandling.OUTCOME_HEADER)).isEqualTo("CONFLICT");
+            assertThat(header(deadLetters.get(2), DedupErrorHandling.REASON_HEADER)).contains("different payload");
+            assertThat(header(deadLetters.get(2), "kafka_dlt-original-offset")).isNotNull();
+        });
+    }
+
+    @Test
+    void aFailureAfterAJdbcTemplateWriteRollsBackTheWriteTogetherWithTheClaim() {
+        send(broker, event(topic, "e1", "{\"id\":\"e1\",\"failOnce\":true}"));
+        application(EffectListener.class).run(context -> {
+            await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 1);
+            assertThat(context.getBean(EffectListener.class).invocations()).isEqualTo(2);
+            assertThat(effects()).containsExactly("e1");
+        });
+    }
+
+    @Test
+    void aRequiresNewWriteSurvivesTheRollbackAndSoBreaksTheGuarantee() {
+        send(broker, event(topic, "e1", "{\"id\":\"e1\",\"failOnce\":true,\"audit\":true}"));
+        application(EffectListener.class).run(context -> {
+            await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 1);
+            assertThat(effects()).containsExactly("e1");
+            // The audit row of the rolled-back attempt committed on its own: the effect happened twice.
+            assertThat(jdbc.queryForList("SELECT event_id FROM audit", String.class)).containsExactly("e1", "e1");
+        });
+    }
+
+    @Test
+    void aBatchListenerWithOneFailingRecordCommitsTheOthersExactlyOnce() {
+        send(broker, event(topic, "e1", "{\"id\":\"e1\"}"), event(topic, "e2", "{\"id\":\"e2\"}"),
+                event(topic, "e3", "{\"id\":\"e3\",\"boom\":true}"), event(topic, "e1", "{\"id\":\"e1\"}"),
+                event(topic, "e4", "{\"id\":\"e4\"}"), event(topic, "e5", "{\"id\":\"e5\"}"));
+        application(BatchEffectListener.class).run(context -> {
+            await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 6);
+            assertThat(effects()).containsExactlyInAnyOrder("e1", "e2", "e4", "e5");
+            List<ConsumerRecord<byte[], byte[]>> deadLetters = broker.readAll(topic + "-dlt", 1, TIMEOUT);
+            assertThat(deadLetters).singleElement().satisfies(dead -> {
+                assertThat(text(dead.value())).contains("\"e3\"");
+                assertThat(header(dead, DedupErrorHandling.OUTCOME_HEADER)).isEqualTo("FAILED");
+                assertThat(header(dead, DedupErrorHandling.REASON_HEADER)).contains("cannot apply e3");
+            });
+        });
+    }
+
+    private List<String> effects() {
+        return jdbc.queryForList("SELECT event_id FROM effect", String.class);
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static String header(ConsumerRecord<?, ?> record, String name) {
+        var header = record.headers().lastHeader(name);
+        return header == null ? null : text(header.value());
+    }
+
+}
