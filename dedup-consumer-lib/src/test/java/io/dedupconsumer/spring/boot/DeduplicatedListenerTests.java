@@ -10,10 +10,15 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dedupconsumer.spring.DedupErrorHandling;
 import io.dedupconsumer.testkit.KafkaBroker;
+import io.dedupconsumer.testkit.TcpProxy;
 import io.dedupconsumer.testkit.TestDatabase;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
+import java.time.Duration;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -50,9 +55,13 @@ class DeduplicatedListenerTests {
     }
 
     private ApplicationContextRunner application(Class<?> listener) {
+        return application(listener, () -> TestDatabase.mariadb().dataSource(schema()));
+    }
+
+    private ApplicationContextRunner application(Class<?> listener, Supplier<DataSource> dataSource) {
         ApplicationContextRunner runner = new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(EndToEnd.AUTO_CONFIGURATIONS))
-                .withBean("dataSource", DataSource.class, () -> TestDatabase.mariadb().dataSource(schema()))
+                .withBean("dataSource", DataSource.class, dataSource)
                 .withPropertyValues(EndToEnd.properties(broker, topic, group).toArray(String[]::new))
                 .withBean(Auditor.class)
                 .withBean(listener);
@@ -136,6 +145,32 @@ class DeduplicatedListenerTests {
                 assertThat(header(dead, DedupErrorHandling.REASON_HEADER)).contains("cannot apply e3");
             });
         });
+    }
+
+    @Test
+    void aDatabaseOutageIsRetriedBeyondTheAttemptLimitAndNeverDeadLettered() {
+        TestDatabase mariadb = TestDatabase.mariadb();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (TcpProxy proxy = TcpProxy.start(mariadb.host(), mariadb.port())) {
+            application(EffectListener.class, () -> mariadb.dataSource(schema(), proxy.port()))
+                    .withBean(MeterRegistry.class, () -> meters)
+                    .run(context -> {
+                        proxy.cut();
+                        send(broker, event(topic, "e1", "{\"id\":\"e1\"}"));
+                        // dedup.retry.max-attempts=2 would dead-letter a failing listener after 2 attempts.
+                        await().atMost(TIMEOUT).until(() -> outageFailures(meters) >= 3);
+                        proxy.restore();
+                        await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 1);
+                        assertThat(effects()).containsExactly("e1");
+                        assertThat(meters.get("dedup.records").tag("outcome", "PROCESSED").counter().count()).isEqualTo(1);
+                        assertThat(broker.readAll(topic + "-dlt", 0, Duration.ofSeconds(1))).isEmpty();
+                    });
+        }
+    }
+
+    private static double outageFailures(MeterRegistry meters) {
+        Counter counter = meters.find("dedup.failures").tag("kind", "database-unavailable").counter();
+        return counter == null ? 0 : counter.count();
     }
 
     private List<String> effects() {
