@@ -9,6 +9,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,6 +42,7 @@ public final class DedupStore {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
     private static final HexFormat HEX = HexFormat.of();
+    private static final DateTimeFormatter MYSQL_DATETIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
 
     private final String table;
     private final Dialect configuredDialect;
@@ -284,8 +286,9 @@ public final class DedupStore {
 
     private static void bindTime(PreparedStatement ps, int index, Dialect dialect, Instant time) throws SQLException {
         if (dialect == Dialect.MYSQL) {
-            // DATETIME has no zone: the table stores UTC.
-            ps.setObject(index, LocalDateTime.ofInstant(time, ZoneOffset.UTC), Types.TIMESTAMP);
+            // DATETIME has no zone: the table stores UTC. Bound as text because Connector/J reads MariaDB's
+            // protocol version as 5.5.5 and would drop the milliseconds of a temporal parameter.
+            ps.setString(index, MYSQL_DATETIME.format(LocalDateTime.ofInstant(time, ZoneOffset.UTC)));
         } else {
             ps.setObject(index, time.atOffset(ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
         }
