@@ -32,6 +32,8 @@ class LabCommandTests {
                 .containsPattern("\\| unique-index +\\| 1 ms ")
                 .containsPattern("\\| select-then-insert +\\| 0 ms ")
                 .containsPattern("\\| select-then-insert +\\| 1 ms ");
+        assertThat(out.toString().lines().filter(line -> line.startsWith("| ")))
+                .as("header, rule and four result rows").hasSize(6);
         Matcher database = Pattern.compile("lab database (lab_[0-9a-f]{8})").matcher(out.toString());
         assertThat(database.find()).isTrue();
         assertThat(databaseExists(database.group(1))).isFalse();
