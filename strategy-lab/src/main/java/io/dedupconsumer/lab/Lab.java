@@ -42,7 +42,7 @@ public final class Lab implements Callable<Integer> {
                     + "whole set once per value (default: ${DEFAULT-VALUE}).")
     List<Long> raceWindowsMs;
 
-    @Option(names = "--jdbc-url", defaultValue = "jdbc:mysql://127.0.0.1:3306/test",
+    @Option(names = "--jdbc-url", defaultValue = Endpoints.LOCAL_JDBC_URL,
             description = "Any database on the server; the lab creates and drops its own next to it (default: ${DEFAULT-VALUE}).")
     String jdbcUrl;
 
