@@ -75,7 +75,7 @@ public final class Lab implements Callable<Integer> {
                         "--strategies: unknown strategy '" + name + "', known: " + StrategyCatalog.NAMES);
             }
         }
-        Endpoints endpoints = new Endpoints(jdbcUrl, user, password, redisHost, redisPort);
+        Endpoints endpoints = endpoints();
         PrintWriter out = spec.commandLine().getOut();
         List<TrialResult> results = new ArrayList<>();
         try (LabSession session = LabSession.open(endpoints, concurrency)) {
@@ -94,6 +94,14 @@ public final class Lab implements Callable<Integer> {
         out.print(new ResultTable(results).render());
         out.flush();
         return 0;
+    }
+
+    private Endpoints endpoints() {
+        try {
+            return new Endpoints(jdbcUrl, user, password, redisHost, redisPort);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     private List<Plan> plans() {
