@@ -24,6 +24,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -130,21 +132,54 @@ class DeduplicatedListenerTests {
         });
     }
 
-    @Test
-    void aBatchListenerWithOneFailingRecordCommitsTheOthersExactlyOnce() {
+    @ParameterizedTest(name = "dedup.batch.one-transaction={0}")
+    @ValueSource(booleans = {true, false})
+    void aBatchListenerWithAFailingAndAnUndeserializableRecordCommitsTheOthersExactlyOnce(boolean oneTransaction) {
         send(broker, event(topic, "e1", "{\"id\":\"e1\"}"), event(topic, "e2", "{\"id\":\"e2\"}"),
                 event(topic, "e3", "{\"id\":\"e3\",\"boom\":true}"), event(topic, "e1", "{\"id\":\"e1\"}"),
-                event(topic, "e4", "{\"id\":\"e4\"}"), event(topic, "e5", "{\"id\":\"e5\"}"));
-        application(BatchEffectListener.class).run(context -> {
-            await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 6);
-            assertThat(effects()).containsExactlyInAnyOrder("e1", "e2", "e4", "e5");
-            List<ConsumerRecord<byte[], byte[]>> deadLetters = broker.readAll(topic + "-dlt", 1, TIMEOUT);
-            assertThat(deadLetters).singleElement().satisfies(dead -> {
-                assertThat(text(dead.value())).contains("\"e3\"");
-                assertThat(header(dead, DedupErrorHandling.OUTCOME_HEADER)).isEqualTo("FAILED");
-                assertThat(header(dead, DedupErrorHandling.REASON_HEADER)).contains("cannot apply e3");
-            });
-        });
+                event(topic, "e4", "{\"id\":\"e4\"}"), event(topic, "e5", "not json"),
+                event(topic, "e6", "{\"id\":\"e6\"}"));
+        application(BatchEffectListener.class).withPropertyValues("dedup.batch.one-transaction=" + oneTransaction)
+                .run(context -> {
+                    await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 7);
+                    assertThat(effects()).containsExactlyInAnyOrder("e1", "e2", "e4", "e6");
+                    List<ConsumerRecord<byte[], byte[]>> deadLetters = broker.readAll(topic + "-dlt", 2, TIMEOUT);
+                    assertThat(deadLetters).hasSize(2);
+                    assertThat(text(deadLetters.get(0).value())).contains("\"e3\"");
+                    assertThat(header(deadLetters.get(0), DedupErrorHandling.OUTCOME_HEADER)).isEqualTo("FAILED");
+                    assertThat(header(deadLetters.get(0), DedupErrorHandling.REASON_HEADER)).contains("cannot apply e3");
+                    assertThat(text(deadLetters.get(1).value())).isEqualTo("not json");
+                    assertThat(header(deadLetters.get(1), DedupErrorHandling.OUTCOME_HEADER)).isEqualTo("INVALID");
+                });
+    }
+
+    @Test
+    void underTheFailPolicyAConflictStopsThePartitionUncommittedInsteadOfBeingDeadLettered() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        send(broker, event(topic, "e1", "{\"id\":\"e1\",\"amount\":10}"),
+                event(topic, "e1", "{\"id\":\"e1\",\"amount\":99}"), event(topic, "e2", "{\"id\":\"e2\"}"));
+        application(EffectListener.class).withPropertyValues("dedup.conflict-policy=fail")
+                .withBean(MeterRegistry.class, () -> meters)
+                .run(context -> {
+                    // dedup.retry.max-attempts=2 would dead-letter a failing listener after 2 attempts.
+                    await().atMost(TIMEOUT).until(() -> conflicts(meters) >= 3);
+                    assertThat(committed(broker, group, topic).call()).isEqualTo(1L);
+                    assertThat(effects()).containsExactly("e1");
+                    assertThat(broker.readAll(topic + "-dlt", 0, Duration.ofSeconds(1))).isEmpty();
+                });
+    }
+
+    @Test
+    void aPlainListenerCallingTheDedupTemplateAppliesEachEventOnce() {
+        send(broker, event(topic, "e1", "{\"id\":\"e1\"}"), event(topic, "e1", "{\"id\":\"e1\"}"),
+                event(topic, "e2", "{\"id\":\"e2\"}"));
+        application(TemplateListener.class).withPropertyValues("dedup.consumer-name=template", "dedup.key.header=event-id")
+                .run(context -> {
+                    await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 3);
+                    assertThat(effects()).containsExactlyInAnyOrder("e1", "e2");
+                    assertThat(jdbc.queryForList("SELECT DISTINCT consumer_name FROM dedup_record", String.class))
+                            .containsExactly("template");
+                });
     }
 
     @Test
@@ -152,7 +187,11 @@ class DeduplicatedListenerTests {
         TestDatabase mariadb = TestDatabase.mariadb();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (TcpProxy proxy = TcpProxy.start(mariadb.host(), mariadb.port())) {
-            application(EffectListener.class, () -> mariadb.dataSource(schema(), proxy.port()))
+            application(EffectListener.class, () -> {
+                HikariDataSource throughProxy = mariadb.dataSource(schema(), proxy.port());
+                throughProxy.getHikariConfigMXBean().setConnectionTimeout(250); // fail fast while the proxy is cut
+                return throughProxy;
+            })
                     .withBean(MeterRegistry.class, () -> meters)
                     .run(context -> {
                         proxy.cut();
@@ -166,6 +205,11 @@ class DeduplicatedListenerTests {
                         assertThat(broker.readAll(topic + "-dlt", 0, Duration.ofSeconds(1))).isEmpty();
                     });
         }
+    }
+
+    private static double conflicts(MeterRegistry meters) {
+        Counter counter = meters.find("dedup.records").tag("outcome", "CONFLICT").counter();
+        return counter == null ? 0 : counter.count();
     }
 
     private static double outageFailures(MeterRegistry meters) {
