@@ -1,6 +1,7 @@
 package io.dedupconsumer.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.spring.DedupTemplate;
@@ -109,6 +110,7 @@ class DedupAutoConfigurationTests {
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
             "dedup.table|bad-name|dedup.table",
+            "dedup.table|a.b.c|dedup.table",
             "dedup.consumer-name|has spaces|dedup.consumer-name",
             "dedup.retention|-1s|dedup.retention",
             "dedup.retention|0s|dedup.retention",
@@ -121,6 +123,12 @@ class DedupAutoConfigurationTests {
     void refusesABadValueWithAMessageNamingTheProperty(String property, String value, String named) {
         runner.withPropertyValues(property + "=" + value).run(context -> assertThat(context).hasFailed()
                 .getFailure().rootCause().hasMessageContaining(named));
+    }
+
+    @Test
+    void refusesAnotherTableNameThanTheMigrationCreates() {
+        runner.withPropertyValues("dedup.table=my_dedup").run(context -> assertThat(context).hasFailed()
+                .getFailure().rootCause().hasMessageContaining("dedup.table").hasMessageContaining("dedup.schema.migrate=false"));
     }
 
     @Test
@@ -184,6 +192,20 @@ class DedupAutoConfigurationTests {
         });
     }
 
+    @Test
+    void aDeduplicatedMethodRefusesToRunOutsideItsListenerContainer() {
+        runner.withBean(AnnotatedListener.class).run(context ->
+                assertThatThrownBy(() -> context.getBean(AnnotatedListener.class).on("called directly"))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("outside a deduplicating listener container"));
+    }
+
+    @Test
+    void refusesAListenerNamingTwoKeySources() {
+        runner.withBean(TwoKeySources.class).run(context -> assertThat(startupFailure(context))
+                .hasMessageContaining("TwoKeySources.on").hasMessageContaining("at most one of key, header and jsonField"));
+    }
+
     private static Throwable startupFailure(AssertableApplicationContext context) {
         assertThat(context).hasFailed();
         return NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure());
@@ -214,6 +236,13 @@ class DedupAutoConfigurationTests {
                     .dedupKey(io.dedupconsumer.core.DedupKey.recordKey()).transactionRunner(runner).build(),
                     ConflictPolicy.FAIL);
             return template;
+        }
+    }
+
+    public static class TwoKeySources {
+        @Deduplicated(header = "event-id", jsonField = "eventId")
+        @KafkaListener(topics = "orders", groupId = "orders")
+        public void on(String payload) {
         }
     }
 
