@@ -1,0 +1,41 @@
+package io.dedupconsumer.examples.inventory;
+
+import io.dedupconsumer.spring.DedupErrorHandling;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The service's own settings, {@code inventory.*}. The dedup settings are the library's ({@code dedup.*}); Kafka and
+ * the database are Spring Boot's ({@code spring.kafka.*}, {@code spring.datasource.*}).
+ *
+ * @param topic the topic of stock events, keyed by SKU
+ * @param partitions partitions of the topic and of its dead-letter topic when the service creates them
+ * @param concurrency listener threads of this instance; more than the partitions it is assigned sit idle
+ */
+@ConfigurationProperties("inventory")
+public record InventoryProperties(
+        @DefaultValue("stock-events") String topic,
+        @DefaultValue("4") int partitions,
+        @DefaultValue("2") int concurrency) {
+
+    /** Rejects settings that cannot work, naming the property. */
+    public InventoryProperties {
+        if (topic == null || topic.isBlank()) {
+            throw new IllegalArgumentException("inventory.topic: must not be empty");
+        }
+        if (partitions < 1 || partitions > 10_000) {
+            throw new IllegalArgumentException("inventory.partitions: " + partitions + " is out of range; use 1 to 10000");
+        }
+        if (concurrency < 1 || concurrency > 256) {
+            throw new IllegalArgumentException("inventory.concurrency: " + concurrency + " is out of range; use 1 to 256");
+        }
+    }
+
+    /**
+     * Where records that need a human go: the topic's name plus {@code -dlt}, the library's convention, so that the
+     * service's own dead letters (unknown SKU, malformed) land beside the library's (no dedup key, conflict).
+     */
+    public String deadLetterTopic() {
+        return topic + DedupErrorHandling.DEAD_LETTER_SUFFIX;
+    }
+}
