@@ -78,7 +78,7 @@ final class InventoryVerifier {
         Map<String, Integer> initial = derived ? derivedInitialStock(db) : input.initialStock();
         TopicModel model = TopicModel.build(input.topic(), input.records(), initial, claimedAt, failed);
 
-        v.fact(String.format("topic %s: %d records on %d partitions; %d unique event ids, %d exact re-sends, %d same-id "
+        v.fact(String.format("topic %s: %d records (in %d partitions); %d unique event ids, %d exact re-sends, %d same-id "
                 + "conflicts, %d without a usable event id", input.topic(), input.records().size(),
                 input.records().stream().mapToInt(TopicRecord::partition).distinct().count(), model.decisions().size(),
                 model.count(Kind.DUPLICATE), model.count(Kind.CONFLICT), model.count(Kind.NO_KEY)));

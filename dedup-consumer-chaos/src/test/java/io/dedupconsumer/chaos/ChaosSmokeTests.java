@@ -1,0 +1,30 @@
+package io.dedupconsumer.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.security.SecureRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The chaos suite's bounded run for CI (about two minutes): the inventory consumer as separate processes on a real
+ * broker and MariaDB, under SIGKILLs, halts between the database commit and the offset commit, a zombie, rebalances,
+ * database outages and a broker restart, then verified against the model. A new seed every run, printed first; rerun
+ * a failure with {@code -Dchaos.seed=N}.
+ */
+class ChaosSmokeTests {
+
+    @Test
+    void everyEventTakesEffectExactlyOnceAndNothingIsLostUnderKillsRebalancesOutagesAndBrokerRestarts() {
+        long seed = Long.getLong("chaos.seed", new SecureRandom().nextInt(1_000_000));
+
+        ChaosSummary summary = ChaosRun.run(ChaosOptions.ci(seed), System.out);
+
+        assertThat(summary.violations()).as("violations (seed %d)", seed).isEmpty();
+        assertThat(summary.records()).isPositive();
+        assertThat(summary.sigkills() + summary.haltsAfterCommit() + summary.haltsBeforeCommit()).isPositive();
+        assertThat(summary.rebalances()).isPositive();
+        assertThat(summary.outages()).isPositive();
+        assertThat(summary.brokerRestarts()).isPositive();
+        assertThat(summary.unexpectedExits()).as("consumers that exited on their own").isZero();
+    }
+}
