@@ -252,8 +252,10 @@ final class ChaosRun {
 
         TopicModel model = TopicModel.build(topic, records, workload.initialStock(), Map.of(), Set.of());
         ChaosSummary summary = new ChaosSummary(runId, options.seed(), chaosSeconds, drainSeconds, seconds(started),
-                processes, sigkills.get(), haltsAfter.get(), haltsBefore.get(), stalls.get(), gracefulStops.get(),
-                extraStarts.get(), membershipChanges, startupFailures.get(), unexpectedExits.get(), outages.get(), outageNanos.get() / 1e9,
+                processes, sigkills.get(), haltsAfter.get(), haltsBefore.get(), stalls.get(),
+                all.stream().mapToInt(ConsumerProcess::evictions).sum(), gracefulStops.get(),
+                extraStarts.get(), membershipChanges, startupFailures.get(), unexpectedExits.get(), outages.get(),
+                outageNanos.get() / 1e9,
                 brokerRestarts.get(), records.size(), producer.failed(), model.decisions().size(),
                 model.count(TopicModel.Kind.DUPLICATE), model.count(TopicModel.Kind.CONFLICT),
                 model.count(TopicModel.Kind.NO_KEY), statSum(Outcome.DUPLICATE.name()),
@@ -479,6 +481,8 @@ final class ChaosRun {
         args.add("--dedup.retry.max-interval=2s");
         args.add("--logging.level.root=WARN");
         args.add("--logging.level.io.dedupconsumer=INFO");
+        // Joins, revocations and poll-timeout evictions, in the process's log and counted by ConsumerProcess.
+        args.add("--logging.level.org.apache.kafka.clients.consumer.internals=INFO");
         return args;
     }
 

@@ -117,7 +117,8 @@ record ChaosSchedule(List<Action> actions) {
     /**
      * The fault plan of the {@code incarnation}-th consumer process: a quarter halt right after a database commit, one
      * in ten right before one, one in eight stall a commit past {@code max.poll.interval.ms} (a zombie), the rest run
-     * clean; the first three processes have one of each, early. The unsafe consumer always halts before a commit, soon. Processes started while the run drains are clean.
+     * clean; the first three processes have one of each, early. The unsafe consumer always halts before a commit,
+     * soon. Processes started while the run drains are clean.
      */
     static FaultPlan plan(ChaosOptions options, int incarnation, boolean calm) {
         if (calm || !options.has(Fault.FAULT_POINTS)) {

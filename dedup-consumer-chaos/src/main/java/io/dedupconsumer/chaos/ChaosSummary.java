@@ -17,6 +17,8 @@ import java.util.List;
  * @param haltsAfterCommit consumer processes halted right after a database commit, before the offset commit
  * @param haltsBeforeCommit consumer processes halted right before a database commit
  * @param zombieStalls commits stalled past {@code max.poll.interval.ms} (the process finished its batch as a zombie)
+ * @param evictions times the group evicted a process for not polling in time (its partitions moved while it still
+ *     worked: a zombie), as the Kafka consumer logged them
  * @param gracefulStops consumer processes stopped with SIGTERM to force a rebalance
  * @param extraStarts consumer processes started to force a rebalance
  * @param rebalances group membership changes: every process that joined or left
@@ -41,8 +43,9 @@ import java.util.List;
  * @param verification the checks
  */
 record ChaosSummary(String runId, long seed, double chaosSeconds, double drainSeconds, double totalSeconds,
-        int consumerProcesses, int sigkills, int haltsAfterCommit, int haltsBeforeCommit, int zombieStalls,
-        int gracefulStops, int extraStarts, int rebalances, int startupFailures, int unexpectedExits, int outages, double outageSeconds, int brokerRestarts,
+        int consumerProcesses, int sigkills, int haltsAfterCommit, int haltsBeforeCommit, int zombieStalls, int evictions,
+        int gracefulStops, int extraStarts, int rebalances, int startupFailures, int unexpectedExits, int outages,
+        double outageSeconds, int brokerRestarts,
         long records, long sendFailures, long uniqueEvents, long resends, long conflicts, long noKey,
         long duplicatesSkipped, long applied, long refused, long deadLetters, long auditSamples, long auditedRecords,
         Verification verification) {
@@ -65,7 +68,7 @@ record ChaosSummary(String runId, long seed, double chaosSeconds, double drainSe
         row(out, "kills: SIGKILL from outside", sigkills);
         row(out, "kills: halted between DB commit and offset commit", haltsAfterCommit);
         row(out, "kills: halted before the DB commit", haltsBeforeCommit);
-        row(out, "zombies: commit stalled past max.poll.interval", zombieStalls);
+        row(out, "zombies: commits stalled / evictions by the group", zombieStalls + " / " + evictions);
         row(out, "rebalances (processes joined or left)", rebalances + " (" + extraStarts + " forced starts, "
                 + gracefulStops + " graceful stops)");
         row(out, "processes that failed to start / exited on their own", startupFailures + " / " + unexpectedExits);

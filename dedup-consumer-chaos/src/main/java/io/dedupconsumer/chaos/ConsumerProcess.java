@@ -16,6 +16,9 @@ import java.util.Map;
  */
 final class ConsumerProcess {
 
+    /** What the Kafka consumer logs when the group evicts it for not polling in time: it has become a zombie. */
+    static final String POLL_TIMEOUT = "consumer poll timeout has expired";
+
     private final int incarnation;
     private final FaultPlan plan;
     private final ChildJvm jvm;
@@ -24,6 +27,7 @@ final class ConsumerProcess {
     private final StringBuilder partial = new StringBuilder();
     private long position;
     private boolean ready;
+    private int evictions;
 
     private ConsumerProcess(int incarnation, FaultPlan plan, ChildJvm jvm) {
         this.incarnation = incarnation;
@@ -65,6 +69,8 @@ final class ConsumerProcess {
             ready = true;
         } else if (line.startsWith(FaultPlan.MARKER)) {
             faults.add(line.substring(FaultPlan.MARKER.length()).trim().split(" ")[0]);
+        } else if (line.contains(POLL_TIMEOUT)) {
+            evictions++;
         } else if (line.startsWith(FaultInjection.STATS)) {
             for (String part : line.substring(FaultInjection.STATS.length()).trim().split(" ")) {
                 int equals = part.indexOf('=');
@@ -85,6 +91,11 @@ final class ConsumerProcess {
 
     boolean ready() {
         return ready;
+    }
+
+    /** How often the group evicted this process for not polling within {@code max.poll.interval.ms}. */
+    int evictions() {
+        return evictions;
     }
 
     boolean alive() {

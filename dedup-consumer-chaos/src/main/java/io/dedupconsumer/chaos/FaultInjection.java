@@ -40,7 +40,8 @@ import org.springframework.kafka.listener.RecordInterceptor;
  * database commit it loses records, which the suite must report.
  *
  * <p>Lines on standard output tell the orchestrator what happens: {@code CHAOS-READY} once the listeners run,
- * {@code CHAOS-FAULT ...} when a fault fires, {@code CHAOS-STATS ...} with the outcome counters whenever they changed (checked five times a second).
+ * {@code CHAOS-FAULT ...} when a fault fires, {@code CHAOS-STATS ...} with the outcome counters whenever they changed
+ * (checked five times a second).
  */
 @Configuration(proxyBeanMethods = false)
 class FaultInjection {

@@ -107,7 +107,8 @@ record FaultPlan(long haltAfterCommit, long haltBeforeCommit, long stallBeforeCo
         }
 
         private static void announce(String what, long n) {
-            System.out.println(MARKER + " " + what + " commit=" + n + " thread=" + Thread.currentThread().getName());
+            System.out.println(MARKER + " " + what + " commit=" + n + " thread=" + Thread.currentThread().getName()
+                    + " at=" + java.time.LocalTime.now());
             System.out.flush();
         }
     }

@@ -123,10 +123,12 @@ public final class ReplayVerifyCommand implements Callable<Integer> {
                     + " on the in-process broker, 0 otherwise)")
     private Integer generate;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "seed of the generated workload (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+            description = "seed of the generated workload (default: ${DEFAULT-VALUE})")
     private long seed;
 
-    @Option(names = "--skus", paramLabel = "N", defaultValue = "12", description = "SKUs of the generated workload (default: ${DEFAULT-VALUE})")
+    @Option(names = "--skus", paramLabel = "N", defaultValue = "12",
+            description = "SKUs of the generated workload (default: ${DEFAULT-VALUE})")
     private int skus;
 
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "6",
