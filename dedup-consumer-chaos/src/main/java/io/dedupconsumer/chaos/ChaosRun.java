@@ -49,6 +49,7 @@ final class ChaosRun {
     private static final Duration AUDIT_EVERY = Duration.ofSeconds(3);
     private static final Duration STATUS_EVERY = Duration.ofSeconds(10);
     private static final int PREFERRED_INITIAL_CONSUMERS = 3;
+    private static final int SCHEDULE_SHOWN = 12;
     private static final int DRAIN_CONSUMERS = 2;
 
     private final ChaosOptions options;
@@ -107,8 +108,7 @@ final class ChaosRun {
                 + "partitions, %s%s%n", runId, options.seed(), options.seed(), options.duration().toSeconds(),
                 options.rate(), options.partitions(), options.faults(),
                 options.unsafeOffsetFirst() ? ", UNSAFE consumer (offsets committed before the database)" : "");
-        out.printf("  schedule: %s%n", schedule.actions().isEmpty() ? "no external actions"
-                : String.join(", ", schedule.actions().stream().map(Action::describe).map(String::strip).toList()));
+        out.printf("  schedule: %s%n", schedule.describe(SCHEDULE_SHOWN));
         TestDatabase mariadb = TestDatabase.mariadb();
         String database = mariadb.createDatabase("chaos_" + runId);
         String jdbcUrl = mariadb.jdbcUrl(database);

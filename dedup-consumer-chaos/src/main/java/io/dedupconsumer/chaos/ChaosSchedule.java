@@ -106,6 +106,17 @@ record ChaosSchedule(List<Action> actions) {
         return new ChaosSchedule(actions);
     }
 
+    /** The first {@code shown} actions and how many of each type there are in all. */
+    String describe(int shown) {
+        if (actions.isEmpty()) {
+            return "no external actions";
+        }
+        java.util.Map<Type, Long> counts = new java.util.EnumMap<>(Type.class);
+        actions.forEach(action -> counts.merge(action.type(), 1L, Long::sum));
+        String first = String.join(", ", actions.stream().limit(shown).map(Action::describe).map(String::strip).toList());
+        return actions.size() <= shown ? first : first + ", ... (" + actions.size() + " actions: " + counts + ")";
+    }
+
     private static void add(List<Type> candidates, boolean enabled, Type type, int weight) {
         if (enabled) {
             for (int i = 0; i < weight; i++) {

@@ -44,7 +44,7 @@ import org.springframework.kafka.listener.RecordInterceptor;
  * (checked five times a second).
  */
 @Configuration(proxyBeanMethods = false)
-class FaultInjection {
+final class FaultInjection {
 
     static final String READY = "CHAOS-READY";
     static final String STATS = "CHAOS-STATS";
