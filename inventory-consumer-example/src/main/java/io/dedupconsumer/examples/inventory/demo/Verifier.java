@@ -1,0 +1,73 @@
+package io.dedupconsumer.examples.inventory.demo;
+
+import io.dedupconsumer.core.Outcome;
+import io.dedupconsumer.examples.inventory.Refusal;
+import java.util.Map;
+
+/**
+ * Compares what the run ended with against the model, check by check: stock per SKU, the ledger (one row per decided
+ * event, none doubled, stock equal to the initial units plus the ledger's deltas), the dedup table, and each pass's
+ * consumed records, outcome meters and dead letters.
+ */
+final class Verifier {
+
+    private Verifier() {
+    }
+
+    static Verification verify(Expectation expected, Snapshot actual, int initialStock) {
+        Verification v = new Verification();
+        String stock = "Stock per SKU (the model applies the unique events in per-SKU order)";
+        for (Map.Entry<String, Integer> sku : expected.stock().entrySet()) {
+            v.check(stock, sku.getKey(), sku.getValue(), actual.stock().get(sku.getKey()),
+                    "stock differs from the model: an event applied twice, lost, or out of order");
+        }
+        long unexpectedSkus = actual.stock().keySet().stream().filter(sku -> !expected.stock().containsKey(sku)).count();
+        v.check(stock, "SKUs not seeded by the demo", 0, unexpectedSkus, "rows in stock the demo did not seed");
+        long balanced = expected.stock().keySet().stream().filter(sku -> actual.stock().containsKey(sku)
+                && actual.stock().get(sku) == initialStock + actual.ledgerDeltas().getOrDefault(sku, 0L)).count();
+        v.check(stock, "SKUs where stock = initial + ledger deltas", expected.stock().size(), balanced,
+                "stock moved without a ledger row, or a ledger row without the stock");
+
+        String ledger = "Ledger (one row per unique event decided)";
+        v.check(ledger, "rows", expected.ledgerRows(), actual.ledgerRows(), "ledger rows missing or extra");
+        for (Map.Entry<String, Long> result : expected.ledger().entrySet()) {
+            v.check(ledger, "  " + result.getKey(), result.getValue(), actual.ledger().getOrDefault(result.getKey(), 0L),
+                    "a decision differs from the model");
+        }
+        v.check(ledger, "event ids with 2+ ledger rows", 0, actual.doubledEvents().size(),
+                "an event's effect was applied more than once");
+        if (!actual.doubledEvents().isEmpty()) {
+            v.detail("event ids with 2+ ledger rows: " + String.join(", ",
+                    actual.doubledEvents().subList(0, Math.min(5, actual.doubledEvents().size())))
+                    + (actual.doubledEvents().size() > 5 ? ", ..." : ""));
+        }
+
+        String claims = "Dedup table (one row per event id)";
+        v.check(claims, "PROCESSED", expected.live().get(Outcome.PROCESSED), actual.claims().get(Outcome.PROCESSED),
+                "applied events missing or extra");
+        v.check(claims, "REJECTED", expected.live().get(Outcome.REJECTED), actual.claims().get(Outcome.REJECTED),
+                "refused events missing or extra");
+        for (Refusal refusal : Refusal.values()) {
+            v.check(claims, "  " + refusal.name(), expected.refusals().get(refusal), actual.refusals().get(refusal),
+                    "refusals for this reason differ from the model");
+        }
+
+        pass(v, "Live pass", expected.records(), expected.live(), expected.deadLettersLive(), actual.live());
+        v.check("Live pass", "records in the topic", expected.records(), actual.recordsInTopic(),
+                "the topic does not hold what was sent");
+        pass(v, "Replay from the beginning (new group, same dedup consumer name)", expected.records(), expected.replay(),
+                expected.deadLettersReplay(), actual.replay());
+        return v;
+    }
+
+    private static void pass(Verification v, String section, long records, Map<Outcome, Long> expected, long deadLetters,
+            Snapshot.Pass actual) {
+        v.check(section, "records consumed (offsets committed)", records, actual.consumed(),
+                "the consumer group did not get through the topic in time");
+        for (Outcome outcome : Outcome.values()) {
+            v.check(section, "  " + outcome.name() + " (metrics)", expected.get(outcome), actual.outcomes().get(outcome),
+                    "outcome count differs from the model");
+        }
+        v.check(section, "dead-lettered", deadLetters, actual.deadLettered(), "dead letters missing or extra");
+    }
+}
