@@ -24,9 +24,11 @@ import java.util.TreeMap;
  * @param replay outcomes of the replay
  * @param deadLettersLive records dead-lettered by the live pass
  * @param deadLettersReplay records dead-lettered by the replay (no-key records and conflicts, again)
+ * @param deadLetterOutcomes dead letters of both passes by their {@code dedup-outcome} header
  */
 record Expectation(Map<String, Integer> stock, Map<String, Long> ledger, Map<Refusal, Long> refusals,
-        Map<Outcome, Long> live, Map<Outcome, Long> replay, long deadLettersLive, long deadLettersReplay) {
+        Map<Outcome, Long> live, Map<Outcome, Long> replay, long deadLettersLive, long deadLettersReplay,
+        Map<String, Long> deadLetterOutcomes) {
 
     static final String APPLIED = "APPLIED";
     static final List<String> LEDGER_RESULTS = List.of(APPLIED, Refusal.OUT_OF_STOCK.name(),
@@ -47,12 +49,14 @@ record Expectation(Map<String, Integer> stock, Map<String, Long> ledger, Map<Ref
         Map<String, List<Deduction>> deductions = new HashMap<>();
         long deadLettersLive = 0;
         long deadLettersReplay = 0;
+        Map<String, Long> deadLetterOutcomes = new TreeMap<>();
         for (Workload.Sent sent : workload.records()) {
             if (sent.eventId() == null) {
                 live.merge(Outcome.INVALID, 1L, Long::sum);
                 replay.merge(Outcome.INVALID, 1L, Long::sum);
                 deadLettersLive++;
                 deadLettersReplay++;
+                deadLetterOutcomes.merge(Outcome.INVALID.name(), 2L, Long::sum);
                 continue;
             }
             String first = firstPayload.putIfAbsent(sent.eventId(), sent.value());
@@ -63,6 +67,7 @@ record Expectation(Map<String, Integer> stock, Map<String, Long> ledger, Map<Ref
                 if (outcome == Outcome.CONFLICT) {
                     deadLettersLive++;
                     deadLettersReplay++;
+                    deadLetterOutcomes.merge(Outcome.CONFLICT.name(), 2L, Long::sum);
                 }
                 continue;
             }
@@ -81,10 +86,12 @@ record Expectation(Map<String, Integer> stock, Map<String, Long> ledger, Map<Ref
                 refusals.merge(refusal, 1L, Long::sum);
                 if (refusal.deadLettered()) {
                     deadLettersLive++;
+                    deadLetterOutcomes.merge(Outcome.REJECTED.name(), 1L, Long::sum);
                 }
             }
         }
-        return new Expectation(stock, ledger, refusals, live, replay, deadLettersLive, deadLettersReplay);
+        return new Expectation(stock, ledger, refusals, live, replay, deadLettersLive, deadLettersReplay,
+                deadLetterOutcomes);
     }
 
     /** Records sent, which is also what each pass must consume. */

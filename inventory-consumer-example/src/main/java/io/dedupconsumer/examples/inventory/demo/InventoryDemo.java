@@ -7,19 +7,9 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -44,7 +34,6 @@ public final class InventoryDemo {
     static final int BROKEN = 3;
 
     private static final Logger log = LoggerFactory.getLogger(InventoryDemo.class);
-    private static final long SEND_TIMEOUT_SECONDS = 60;
 
     private final DemoOptions options;
     private final PrintStream out;
@@ -121,6 +110,8 @@ public final class InventoryDemo {
             out.printf("  topic     %s (%d partitions, keyed by SKU), dead letters to %s-dlt%n", topic,
                     options.partitions(), topic);
             out.printf("  consumer  dedup consumer name %s, key = the JSON field eventId%n", consumerName);
+            out.printf("  (per-record warnings for conflicts, invalid records and dead letters are quieted; "
+                    + "--logging.level.io.dedupconsumer=INFO shows them)%n");
             Consumption consumption = new Consumption(admin);
             List<String> common = commonArgs(infrastructure, topic, consumerName);
 
@@ -168,8 +159,9 @@ public final class InventoryDemo {
 
                 beforeVerify.accept(replay.jdbc());
                 Snapshot actual = Snapshot.of(Snapshot.Database.read(replay.jdbc(), runId, consumerName),
-                        recordsInTopic, livePass, replayPass);
-                Verification verification = Verifier.verify(expected, actual, workload.initialStock());
+                        recordsInTopic, livePass, replayPass,
+                        DeadLetterCensus.read(infrastructure.bootstrapServers(), topic + "-dlt"));
+                Verification verification = Verifier.verify(expected, actual, workload.initialStock(), false);
                 verification.print(out, String.format("%d unique events each decided exactly once (%d applied, %d "
                         + "refused), %d re-sends and a replay of all %d records changed nothing; %.1f s in all",
                         expected.claims(), expected.live().get(Outcome.PROCESSED), expected.live().get(Outcome.REJECTED),
@@ -190,6 +182,11 @@ public final class InventoryDemo {
         args.add("--inventory.partitions=" + options.partitions());
         args.add("--inventory.concurrency=" + options.concurrency());
         args.add("--dedup.consumer-name=" + consumerName);
+        if (options.springArgs().stream().noneMatch(arg -> arg.startsWith("--logging.level.io.dedupconsumer"))) {
+            // one warning per conflict, invalid record and dead letter would bury the table; the table counts them
+            args.add("--logging.level.io.dedupconsumer.core.Deduplicator=ERROR");
+            args.add("--logging.level.io.dedupconsumer.examples.inventory.DeadLetters=ERROR");
+        }
         return args;
     }
 
@@ -209,29 +206,8 @@ public final class InventoryDemo {
     }
 
     private void produce(String bootstrapServers, String topic, Workload workload) {
-        Properties config = new Properties();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true); // keeps each partition in send order on retries
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, topic + "-producer");
         long start = System.nanoTime();
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
-                new StringSerializer())) {
-            List<Future<RecordMetadata>> sends = new ArrayList<>(workload.records().size());
-            for (Workload.Sent sent : workload.records()) {
-                sends.add(producer.send(new ProducerRecord<>(topic, sent.key(), sent.value())));
-            }
-            producer.flush();
-            for (Future<RecordMetadata> send : sends) {
-                send.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while producing", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("could not produce the workload to " + topic + ": " + e, e);
-        }
+        WorkloadProducer.send(bootstrapServers, topic, workload);
         out.printf("      %d records sent in %.1f s%n", workload.records().size(), seconds(start));
     }
 

@@ -23,10 +23,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * @param recordsInTopic records the topic holds
  * @param live the live pass
  * @param replay the replay
+ * @param deadLetters the dead-letter topic after both passes
  */
 record Snapshot(Map<String, Integer> stock, Map<String, Long> ledgerDeltas, Map<String, Long> ledger,
         List<String> doubledEvents, Map<Outcome, Long> claims, Map<Refusal, Long> refusals, long recordsInTopic,
-        Pass live, Pass replay) {
+        Pass live, Pass replay, DeadLetterCensus deadLetters) {
 
     /**
      * One pass over the topic.
@@ -73,9 +74,9 @@ record Snapshot(Map<String, Integer> stock, Map<String, Long> ledgerDeltas, Map<
         }
     }
 
-    static Snapshot of(Database database, long recordsInTopic, Pass live, Pass replay) {
+    static Snapshot of(Database database, long recordsInTopic, Pass live, Pass replay, DeadLetterCensus deadLetters) {
         return new Snapshot(database.stock(), database.ledgerDeltas(), database.ledger(), database.doubledEvents(),
-                database.claims(), database.refusals(), recordsInTopic, live, replay);
+                database.claims(), database.refusals(), recordsInTopic, live, replay, deadLetters);
     }
 
     long ledgerRows() {

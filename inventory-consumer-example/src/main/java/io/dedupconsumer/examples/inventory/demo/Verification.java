@@ -19,10 +19,18 @@ final class Verification {
      * @param expected the model's value
      * @param actual the run's value
      * @param note what a failure means, printed beside a failed check
+     * @param atLeast whether {@code actual} may exceed {@code expected} (both numbers): a count that redeliveries add to
      */
-    record Check(String section, String name, Object expected, Object actual, String note) {
+    record Check(String section, String name, Object expected, Object actual, String note, boolean atLeast) {
         boolean ok() {
+            if (atLeast && expected instanceof Number least && actual instanceof Number count) {
+                return count.longValue() >= least.longValue();
+            }
             return Objects.equals(String.valueOf(expected), String.valueOf(actual));
+        }
+
+        String expectedText() {
+            return (atLeast ? ">= " : "") + expected;
         }
     }
 
@@ -30,7 +38,12 @@ final class Verification {
     private final List<String> details = new ArrayList<>();
 
     void check(String section, String name, Object expected, Object actual, String note) {
-        checks.add(new Check(section, name, expected, actual, note));
+        checks.add(new Check(section, name, expected, actual, note, false));
+    }
+
+    /** A check that passes when {@code actual} is at least {@code expected}. */
+    void checkAtLeast(String section, String name, long expected, long actual, String note) {
+        checks.add(new Check(section, name, expected, actual, note, true));
     }
 
     /** A line printed under the table when the run failed, e.g. the event ids with two ledger rows. */
@@ -63,7 +76,7 @@ final class Verification {
                 section = check.section();
                 out.println("  " + section);
             }
-            out.printf("    %-44s %12s %12s  %s%n", check.name(), check.expected(), check.actual(),
+            out.printf("    %-44s %12s %12s  %s%n", check.name(), check.expectedText(), check.actual(),
                     check.ok() ? "ok" : "FAIL  " + check.note());
         }
         List<Check> failures = failures();
