@@ -118,8 +118,9 @@ public final class InventoryDemo {
             out.printf("[1/4] starting %d instance(s) of the inventory service (group %s-live, %d listener thread(s) "
                     + "each)%n", options.instances(), consumerName, options.concurrency());
             List<InventoryInstance> live = new ArrayList<>();
-            Snapshot.Pass livePass;
             long recordsInTopic;
+            long passStart;
+            long consumed;
             try {
                 for (int i = 1; i <= options.instances(); i++) {
                     live.add(InventoryInstance.start(instanceArgs(common, consumerName + "-live", "live-" + i)));
@@ -132,30 +133,30 @@ public final class InventoryDemo {
                 recordsInTopic = consumption.endOffsets(topic);
 
                 out.printf("[3/4] consuming with the deduplicated listener%n");
-                long passStart = System.nanoTime();
-                long consumed = consumption.await("live", consumerName + "-live", topic, recordsInTopic,
+                passStart = System.nanoTime();
+                consumed = consumption.await("live", consumerName + "-live", topic, recordsInTopic,
                         options.timeout(), options.progressEvery(), out);
-                Map<Outcome, Long> outcomes = sum(live, consumerName);
-                long deadLettered = consumption.endOffsets(topic + "-dlt");
-                out.printf("      %d/%d records in %.1f s: %s, %d dead-lettered%n", consumed, recordsInTopic,
-                        seconds(passStart), outcomes, deadLettered);
-                livePass = new Snapshot.Pass(consumed, outcomes, deadLettered);
             } finally {
                 live.forEach(InventoryInstance::close);
             }
+            Map<Outcome, Long> liveOutcomes = sum(live, consumerName);
+            long deadLettered = consumption.endOffsets(topic + "-dlt");
+            out.printf("      %d/%d records in %.1f s: %s, %d dead-lettered%n", consumed, recordsInTopic,
+                    seconds(passStart), liveOutcomes, deadLettered);
+            Snapshot.Pass livePass = new Snapshot.Pass(consumed, liveOutcomes, deadLettered);
 
             out.printf("[4/4] replaying the topic from the beginning (new group %s-replay, same dedup consumer name)%n",
                     consumerName);
             try (InventoryInstance replay = InventoryInstance.start(instanceArgs(common, consumerName + "-replay",
                     "replay"))) {
-                long passStart = System.nanoTime();
-                long consumed = consumption.await("replay", consumerName + "-replay", topic, recordsInTopic,
+                long replayStart = System.nanoTime();
+                long replayed = consumption.await("replay", consumerName + "-replay", topic, recordsInTopic,
                         options.timeout(), options.progressEvery(), out);
-                Map<Outcome, Long> outcomes = replay.outcomes(consumerName);
-                long deadLettered = consumption.endOffsets(topic + "-dlt") - livePass.deadLettered();
-                out.printf("      %d/%d records in %.1f s: %s, %d dead-lettered%n", consumed, recordsInTopic,
-                        seconds(passStart), outcomes, deadLettered);
-                Snapshot.Pass replayPass = new Snapshot.Pass(consumed, outcomes, deadLettered);
+                Map<Outcome, Long> replayOutcomes = replay.outcomes(consumerName);
+                long replayDeadLettered = consumption.endOffsets(topic + "-dlt") - deadLettered;
+                out.printf("      %d/%d records in %.1f s: %s, %d dead-lettered%n", replayed, recordsInTopic,
+                        seconds(replayStart), replayOutcomes, replayDeadLettered);
+                Snapshot.Pass replayPass = new Snapshot.Pass(replayed, replayOutcomes, replayDeadLettered);
 
                 beforeVerify.accept(replay.jdbc());
                 Snapshot actual = Snapshot.of(Snapshot.Database.read(replay.jdbc(), runId, consumerName),

@@ -14,14 +14,17 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * One running instance of the inventory service: a Spring application context, as a deployment would run it, here
- * several in one JVM. Closing it stops its listener containers gracefully (offsets of finished records committed).
+ * several in one JVM. Closing it stops its listener containers gracefully (the records in hand are finished and their
+ * offsets committed); its meters stay readable afterwards, so they include those records.
  */
 final class InventoryInstance implements AutoCloseable {
 
     private final ConfigurableApplicationContext context;
+    private final MeterRegistry meters;
 
     private InventoryInstance(ConfigurableApplicationContext context) {
         this.context = context;
+        this.meters = context.getBean(MeterRegistry.class);
     }
 
     /** Starts an instance with these command-line arguments ({@code --name=value}); returns once it is running. */
@@ -39,9 +42,12 @@ final class InventoryInstance implements AutoCloseable {
         return context.getBean(JdbcTemplate.class);
     }
 
-    /** How many records this instance's listener finished with each outcome, from the {@code dedup.records} meters. */
+    /**
+     * How many records this instance's listener finished with each outcome, from the {@code dedup.records} meters;
+     * also after {@link #close()}.
+     */
     Map<Outcome, Long> outcomes(String consumerName) {
-        MeterRegistry registry = context.getBean(MeterRegistry.class);
+        MeterRegistry registry = meters;
         Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
         for (Outcome outcome : Outcome.values()) {
             double count = 0;

@@ -88,6 +88,6 @@ final class Verification {
             out.println("  " + line);
         }
         out.printf("%nVERDICT: FAIL - %d of %d checks failed: %s%n", failures.size(), checks.size(),
-                String.join("; ", failures.stream().map(check -> check.section() + " / " + check.name()).toList()));
+                String.join("; ", failures.stream().map(check -> check.name().trim()).toList()));
     }
 }
