@@ -11,6 +11,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -126,6 +127,11 @@ public final class DedupStore {
             Instant now) throws SQLException {
         Statements sql = statements(connection);
         Map<String, StoredClaim> held = new HashMap<>();
+        // Every claimant locks keys in the same order, so two batches sharing keys wait for each other instead of
+        // deadlocking (a deadlock would only cost a retry, but a retry of a whole batch).
+        List<ClaimRequest> ordered = new ArrayList<>(requests);
+        ordered.sort(Comparator.comparing(ClaimRequest::dedupKey));
+        requests = ordered;
         for (int from = 0; from < requests.size(); from += Statements.CHUNK) {
             List<ClaimRequest> chunk = requests.subList(from, Math.min(requests.size(), from + Statements.CHUNK));
             if (sql.dialect == Dialect.POSTGRESQL) {
