@@ -154,11 +154,12 @@ public final class DedupRetention implements AutoCloseable {
             lastSuccessEpochSeconds = clock.millis() / 1000.0;
         }
         PurgeResult result = new PurgeResult(total, batches, cutoff, Duration.ofNanos(nanos), complete);
-        if (total > 0 || !complete) {
+        if (total > 0 || (!complete && batches > 0)) {
             log.info("dedup retention of {}: deleted {} keys processed before {} in {} batches, {} ms{}", store.table(),
                     total, cutoff, batches, TimeUnit.NANOSECONDS.toMillis(nanos), complete ? "" : " (stopped early by close)");
         } else {
-            log.debug("dedup retention of {}: no key processed before {}", store.table(), cutoff);
+            log.debug("dedup retention of {}: nothing deleted before {}{}", store.table(), cutoff,
+                    complete ? "" : " (closed)");
         }
         return result;
     }
