@@ -210,13 +210,10 @@ public final class DedupRetention implements AutoCloseable {
             return thread;
         });
         try {
-            schedule(executor, interval);
+            schedule(executor, interval, true);
         } catch (RuntimeException e) {
             executor.shutdownNow();
             throw e;
-        }
-        synchronized (scheduleLock) {
-            ownExecutor = executor;
         }
         return this;
     }
@@ -230,11 +227,11 @@ public final class DedupRetention implements AutoCloseable {
     public DedupRetention start(ScheduledExecutorService executor, Duration interval) {
         Objects.requireNonNull(executor, "executor");
         validateInterval(interval);
-        schedule(executor, interval);
+        schedule(executor, interval, false);
         return this;
     }
 
-    private void schedule(ScheduledExecutorService executor, Duration interval) {
+    private void schedule(ScheduledExecutorService executor, Duration interval, boolean own) {
         synchronized (scheduleLock) {
             if (closing.getCount() == 0) {
                 throw new IllegalStateException("dedup retention of " + store.table() + " is closed; build a new one");
@@ -243,6 +240,9 @@ public final class DedupRetention implements AutoCloseable {
                 throw new IllegalStateException("dedup retention of " + store.table() + " is already started");
             }
             scheduled = executor.scheduleWithFixedDelay(this::scheduledRun, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+            if (own) {
+                ownExecutor = executor;
+            }
         }
     }
 

@@ -18,6 +18,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -145,6 +147,27 @@ class DedupRetentionTests {
         PurgeResult afterClose = retention.purgeOnce();
         assertThat(afterClose.complete()).isFalse();
         assertThat(afterClose.batches()).isZero();
+    }
+
+    @Test
+    void onTheApplicationsExecutorCloseCancelsTheScheduleAndLeavesTheExecutorRunning() throws Exception {
+        HikariDataSource dataSource = migrated(TestDatabase.h2());
+        insert(dataSource, TABLE, "inventory", "first", 30, NOW.minus(Duration.ofDays(8)));
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+        try {
+            DedupRetention retention = built(retention(dataSource)).start(executor, Duration.ofSeconds(1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> count(dataSource, TABLE) == 0);
+
+            retention.close();
+            insert(dataSource, TABLE, "inventory", "after-close", 40, NOW.minus(Duration.ofDays(8)));
+            // Two intervals later on the same executor: a schedule still alive would have run by then.
+            executor.schedule(() -> { }, 2_500, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
+
+            assertThat(executor.isShutdown()).isFalse();
+            assertThat(count(dataSource, TABLE)).isEqualTo(40);
+        } finally {
+            executor.shutdownNow();
+        }
     }
 
     @Test
