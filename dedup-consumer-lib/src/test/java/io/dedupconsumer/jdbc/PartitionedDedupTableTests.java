@@ -21,6 +21,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
@@ -88,6 +89,24 @@ class PartitionedDedupTableTests {
         assertThat(tuesday.process(record("2026-11-24/order-7"), noEffect()).outcome()).isEqualTo(Outcome.DUPLICATE);
         assertThat(tuesday.process(record("2026-11-25/order-1"), noEffect()).outcome()).isEqualTo(Outcome.PROCESSED);
         assertThat(rowsIn("p20261125")).isEqualTo(1);
+    }
+
+    @Test
+    void dedupRetentionStillPurgesThePartitionedTableByProcessingTime() throws Exception {
+        dataSource = partitionedTable(ddl());
+        Deduplicator monday = deduplicator(MONDAY);
+        for (int i = 0; i < 250; i++) {
+            monday.process(record("2026-11-24/order-" + i), noEffect());
+        }
+        deduplicator(TUESDAY).process(record("2026-11-24/order-late"), noEffect());
+
+        PurgeResult result = DedupRetention.builder().dataSource(dataSource).window(Duration.ofHours(12))
+                .clock(Clock.fixed(TUESDAY, ZoneOffset.UTC)).batchSize(100).pauseBetweenBatches(Duration.ZERO)
+                .meterRegistry(new SimpleMeterRegistry()).build().purgeOnce();
+
+        assertThat(result.deleted()).isEqualTo(250);
+        assertThat(result.batches()).isEqualTo(3);
+        assertThat(count("SELECT COUNT(*) FROM dedup_record")).isEqualTo(1);
     }
 
     @Test
