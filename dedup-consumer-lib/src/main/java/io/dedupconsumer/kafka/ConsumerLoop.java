@@ -129,7 +129,7 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
             Progress p = new Progress(partition);
             progress.put(partition, p);
             for (ConsumerRecord<byte[], byte[]> raw : records.records(partition)) {
-                if (outage || closing || fatal != null) {
+                if (outage || closing || fatal != null || p.blocked) {
                     p.stopAt(raw.offset());
                     break;
                 }
@@ -219,6 +219,10 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
             Progress p = new Progress(partition);
             progress.put(partition, p);
             for (Slot<K, V> slot : slots) {
+                if (p.blocked) {
+                    p.stopAt(slot.raw.offset());
+                    break;
+                }
                 if (slot.decoded.failure() != null) {
                     undeserializable(p, slot.raw, slot.decoded);
                 } else if (slot.result != null) {
@@ -502,6 +506,8 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
         final List<Step> steps = new ArrayList<>();
         long stopOffset = -1;
         Instant pauseUntil;
+        /** A dead-letter send failed at once: nothing after it can be committed in this poll, so stop sending. */
+        boolean blocked;
 
         Progress(TopicPartition partition) {
             this.partition = partition;
@@ -513,7 +519,18 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
 
         void deadLetter(ConsumerRecord<byte[], byte[]> raw, DeadLetterReason reason, String explanation, String dedupKey,
                 Throwable failure, boolean keyFailure) {
-            steps.add(new Step(raw, deadLetters.publish(raw, reason, explanation, dedupKey, failure, keyFailure), reason));
+            Future<RecordMetadata> sent = deadLetters.publish(raw, reason, explanation, dedupKey, failure, keyFailure);
+            steps.add(new Step(raw, sent, reason));
+            if (sent.isDone()) {
+                try {
+                    sent.get();
+                } catch (ExecutionException | InterruptedException e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    blocked = true;
+                }
+            }
         }
 
         void stopAt(long offset) {

@@ -202,6 +202,8 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
             }
         });
         producer.put(ProducerConfig.ACKS_CONFIG, "all");
+        // A dead-letter topic whose metadata cannot be had must not hold the poll loop for the default minute.
+        producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         Object clientId = consumer.get(ConsumerConfig.CLIENT_ID_CONFIG);
         producer.put(ProducerConfig.CLIENT_ID_CONFIG, (clientId != null ? clientId : runnerId) + "-dead-letters");
         return producer;
@@ -371,7 +373,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         /**
          * The dead-letter producer's settings, used as given (serializers are always byte arrays). By default the
          * consumer's {@code bootstrap.servers}, {@code client.dns.lookup}, {@code security.*}, {@code ssl.*} and
-         * {@code sasl.*} settings with {@code acks=all}.
+         * {@code sasl.*} settings with {@code acks=all} and {@code max.block.ms=10000}.
          */
         public Builder<K, V> producerProperties(Map<String, ?> properties) {
             Objects.requireNonNull(properties, "producerProperties");
