@@ -163,7 +163,7 @@ final class RunnerFixture implements AutoCloseable {
             } catch (Throwable e) {
                 run.completeExceptionally(e);
             }
-        }, "runner-" + topic);
+        }, "runner-" + topic + "-" + closeables.size());
         thread.setDaemon(true);
         closeables.add(runner);
         thread.start();

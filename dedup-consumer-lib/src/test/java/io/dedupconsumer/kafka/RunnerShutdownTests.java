@@ -1,0 +1,63 @@
+package io.dedupconsumer.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dedupconsumer.core.HandlerResult;
+import io.dedupconsumer.core.RecordHandler;
+import io.dedupconsumer.testkit.TestDatabase;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * {@code close()} from another thread while a handler is running: the in-flight record (or batch) finishes and is
+ * committed before the runner stops, and nothing after it is started.
+ */
+class RunnerShutdownTests {
+
+    @ParameterizedTest
+    @EnumSource(ProcessingMode.class)
+    void closeFromAnotherThreadFinishesTheInFlightWorkCommitsItAndStops(ProcessingMode mode) throws Exception {
+        try (RunnerFixture fixture = RunnerFixture.create("shutdown", TestDatabase.postgresql(), 1)) {
+            CountDownLatch inHandler = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            RecordHandler<String, String> handler = (record, connection) -> {
+                if (record.key().equals("slow")) {
+                    inHandler.countDown();
+                    assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+                }
+                RunnerFixture.insertEffect(connection, record);
+                return HandlerResult.processed();
+            };
+            fixture.send(0, "slow", "v");
+            for (int i = 1; i < 5; i++) {
+                fixture.send(0, "next-" + i, "v");
+            }
+            DedupConsumerRunner<String, String> runner = fixture.runner(mode).handler(handler).build();
+            CompletableFuture<Void> run = fixture.start(runner);
+            assertThat(inHandler.await(30, TimeUnit.SECONDS)).isTrue();
+
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(runner::close);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !closing.isDone());
+            release.countDown();
+            closing.get(30, TimeUnit.SECONDS);
+
+            assertThat(run).isCompleted();
+            assertThat(run.get()).isNull();
+            long applied = fixture.effects();
+            if (mode == ProcessingMode.RECORD) {
+                assertThat(applied).as("only the in-flight record").isEqualTo(1);
+            } else {
+                assertThat(applied).as("the in-flight batch").isBetween(1L, 5L);
+            }
+            assertThat(fixture.effectsByKey()).allSatisfy((key, count) -> assertThat(count).isEqualTo(1));
+            assertThat(fixture.brokerCommitted()).isEqualTo(Map.of(new TopicPartition(fixture.topic, 0), applied));
+        }
+    }
+}
