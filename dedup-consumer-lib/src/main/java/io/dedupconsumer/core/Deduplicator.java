@@ -110,7 +110,7 @@ public final class Deduplicator {
         if (failure == null) {
             return new BatchResult(done, -1, null);
         }
-        metrics.failure(failure.exception());
+        // Counted where it arose (processClaimable, or the batch transaction itself in processRange), not again here.
         return new BatchResult(done, failure.index(), failure.exception());
     }
 
@@ -169,7 +169,9 @@ public final class Deduplicator {
                 }
                 return null;
             } catch (Exception e) {
-                return new Failure(start, translate(e, records.get(start)));
+                RuntimeException failure = translate(e, records.get(start));
+                metrics.failure(failure);
+                return new Failure(start, failure);
             }
         }
         return null;
