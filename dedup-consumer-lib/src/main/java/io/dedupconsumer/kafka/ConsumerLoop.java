@@ -94,25 +94,39 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
     /** Polls and processes until {@link #stop()} or a fatal conflict; commits what is done before returning. */
     void run() {
         consumer.subscribe(topics, this);
-        while (!closing && fatal == null) {
-            resumeDue();
-            ConsumerRecords<byte[], byte[]> records;
+        try {
+            while (!closing && fatal == null) {
+                resumeDue();
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(pollDuration());
+                } catch (WakeupException e) {
+                    continue; // close() woke us up; the loop condition decides
+                }
+                if (!records.isEmpty()) {
+                    settle(mode == ProcessingMode.RECORD ? processRecords(records) : processBatch(records));
+                }
+                commitPending();
+            }
+        } finally {
+            // Normally nothing is left (each iteration commits); after a deferred commit or a failing poll, try once more.
             try {
-                records = consumer.poll(pollDuration());
-            } catch (WakeupException e) {
-                continue; // close() woke us up; the loop condition decides
+                commitPending();
+            } catch (RuntimeException e) {
+                log.warn("consumer {}: final offset commit failed; those records are redone as DUPLICATE: {}", name,
+                        e.toString());
             }
-            if (!records.isEmpty()) {
-                settle(mode == ProcessingMode.RECORD ? processRecords(records) : processBatch(records));
-            }
-            commitPending();
         }
     }
 
-    /** Asks the loop to finish its in-flight work, commit and return. Safe from any thread. */
+    /** Asks the loop to finish its in-flight work, commit and return. Safe from any thread, any number of times. */
     void stop() {
         closing = true;
-        consumer.wakeup();
+        try {
+            consumer.wakeup();
+        } catch (RuntimeException e) {
+            log.debug("consumer {}: wakeup after close: {}", name, e.toString());
+        }
     }
 
     /** The reason the loop stopped by itself (a conflict under {@link ConflictPolicy#FAIL}), or {@code null}. */

@@ -129,13 +129,22 @@ class DedupConsumerRunnerBuilderTests {
     }
 
     @Test
+    void runnerRunsOnceAndClosesIdempotently() {
+        DedupConsumerRunner<String, String> runner = valid().build();
+        runner.close();
+        runner.close();
+        assertThatThrownBy(runner::run).isInstanceOf(IllegalStateException.class).hasMessageContaining("build a new runner");
+    }
+
+    @Test
     void buildingNeverLogsSettingValues() {
         Logger logger = (Logger) LoggerFactory.getLogger(DedupConsumerRunner.class);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);
-        try (DedupConsumerRunner<String, String> runner = valid()
-                .consumerProperty("ssl.key.password", "s3cr3t-value").build()) {
+        DedupConsumerRunner<String, String> runner = valid().consumerProperty("ssl.key.password", "s3cr3t-value").build();
+        try {
+            runner.close();
             assertThat(appender.list).isNotEmpty().noneMatch(e -> e.getFormattedMessage().contains("s3cr3t-value"))
                     .anyMatch(e -> e.getFormattedMessage().contains("ssl.key.password"));
         } finally {
