@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * so no shutdown hook, {@code finally} block or pending commit runs, while {@link #stop()} sends
  * SIGTERM for a graceful shutdown. The child runs with the test's classpath, so any class visible to
  * the test can be its main class. Its standard output and error go to a file ({@link #outputFile()},
- * {@link #output()}) that survives the child.
+ * {@link #output()}) that survives the child: {@code target/child-jvm-logs/} under Maven.
  *
  * <p>Children still alive when the test JVM exits are killed by a shutdown hook.
  */
@@ -88,7 +88,7 @@ public final class ChildJvm implements AutoCloseable {
         command.addAll(args);
         try {
             String simpleName = mainClassName.substring(mainClassName.lastIndexOf('.') + 1);
-            Path outputFile = Files.createTempFile("child-jvm-" + simpleName + "-", ".log");
+            Path outputFile = Files.createTempFile(logDirectory(), "child-jvm-" + simpleName + "-", ".log");
             File output = outputFile.toFile();
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
@@ -105,6 +105,15 @@ public final class ChildJvm implements AutoCloseable {
         catch (IOException ex) {
             throw new UncheckedIOException("Could not start a child JVM for " + mainClassName, ex);
         }
+    }
+
+    /** Under Maven, {@code target/child-jvm-logs} next to the surefire reports; otherwise the temp directory. */
+    private static Path logDirectory() throws IOException {
+        Path target = Path.of(System.getProperty("user.dir"), "target");
+        if (!Files.isDirectory(target)) {
+            return Path.of(System.getProperty("java.io.tmpdir"));
+        }
+        return Files.createDirectories(target.resolve("child-jvm-logs"));
     }
 
     /**

@@ -105,7 +105,8 @@ public final class KafkaBroker {
                 "transaction.state.log.num.partitions", "5",
                 "group.initial.rebalance.delay.ms", "0"));
         embedded.afterPropertiesSet();
-        KafkaBroker broker = new KafkaBroker(embedded.getBrokersAsString());
+        // the KRaft test kit reports "localhost:<port>"; the listener is bound to 127.0.0.1 only, so say so
+        KafkaBroker broker = new KafkaBroker(embedded.getBrokersAsString().replace("localhost:", "127.0.0.1:"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(embedded), "kafka-broker-shutdown"));
         log.info("Started in-process Kafka broker at {} in {} ms", broker.bootstrapServers,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
