@@ -161,6 +161,7 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
                     p.stopAt(raw.offset());
                     break;
                 } catch (RecordProcessingException e) {
+                    databaseAvailable(); // it answered, with an error of this record
                     Instant next = nextAttempt(raw, e);
                     if (next == null) {
                         gaveUp(p, raw, e);
@@ -218,6 +219,7 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
                 outage(e);
                 break;
             }
+            databaseAvailable(); // it answered, with an error of this record
             RecordProcessingException e = (RecordProcessingException) result.failure();
             failed.retryAt = nextAttempt(failed.raw, e);
             if (failed.retryAt == null) {

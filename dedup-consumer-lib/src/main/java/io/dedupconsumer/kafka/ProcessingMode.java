@@ -9,8 +9,9 @@ public enum ProcessingMode {
     RECORD,
     /**
      * One transaction per poll ({@code Deduplicator.processBatch}): the throughput path, bounded by
-     * {@code max.poll.records}. A failing record rolls its batch back; the records before it are committed again
-     * on their own and the rest of the poll is processed after it.
+     * {@code max.poll.records}. A failing record rolls its batch back; the records before it commit in a transaction
+     * of their own, and the rest of the poll in another, without the failing record's partition while it waits for
+     * its next attempt.
      */
     BATCH
 }

@@ -31,14 +31,17 @@ class RunnerRebalanceTests {
                         fixture.broker.bootstrapServers()))) {
             Set<String> keysOfFirst = ConcurrentHashMap.newKeySet();
             Set<String> keysOfSecond = ConcurrentHashMap.newKeySet();
-            fixture.start(fixture.runner(ProcessingMode.BATCH).handler((record, connection) -> {
+            // Members learn of a rebalance from their heartbeat; a short interval keeps the hand-over quick.
+            fixture.start(fixture.runner(ProcessingMode.BATCH).consumerProperty("heartbeat.interval.ms", 300)
+                    .handler((record, connection) -> {
                 keysOfFirst.add(record.key());
                 return RunnerFixture.EFFECT.handle(record, connection);
             }).build());
             sendWave(fixture, "before");
             fixture.awaitAllCommitted();
 
-            fixture.start(fixture.runner(ProcessingMode.RECORD).handler((record, connection) -> {
+            fixture.start(fixture.runner(ProcessingMode.RECORD).consumerProperty("heartbeat.interval.ms", 300)
+                    .handler((record, connection) -> {
                 keysOfSecond.add(record.key());
                 return RunnerFixture.EFFECT.handle(record, connection);
             }).build());
