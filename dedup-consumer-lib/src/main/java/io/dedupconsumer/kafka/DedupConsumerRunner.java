@@ -72,6 +72,8 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
     private final RunnerMetrics metrics;
     private final ConsumerLoop<K, V> loop;
     private final Duration shutdownTimeout;
+    private final RetentionGuard retentionGuard;
+    private final List<String> topics;
     private final String name;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -86,6 +88,8 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
                 : deadLetterProducerProperties(consumerProperties, runnerId);
         this.name = group;
         this.shutdownTimeout = b.shutdownTimeout;
+        this.retentionGuard = b.retentionGuard;
+        this.topics = List.copyOf(b.topics);
         this.decoder = new RecordDecoder<>(b.keyDeserializer, b.valueDeserializer);
         this.consumer = new KafkaConsumer<>(consumerProperties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         try {
@@ -122,8 +126,10 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
      * Subscribes and processes records until {@link #close()} is called from another thread; then commits what is
      * done and closes the consumer and the dead-letter producer. Call it once.
      *
-     * @throws IllegalStateException when called a second time or after {@link #close()}, or when a {@code CONFLICT}
-     *     stopped the runner under {@link ConflictPolicy#FAIL} (the conflicting record's offset is not committed)
+     * @throws IllegalStateException when called a second time or after {@link #close()}, when the
+     *     {@linkplain Builder#retentionGuard(RetentionGuard) retention guard} refuses the topics (nothing is consumed),
+     *     or when a {@code CONFLICT} stopped the runner under {@link ConflictPolicy#FAIL} (the conflicting record's
+     *     offset is not committed)
      * @throws org.apache.kafka.common.KafkaException when the consumer fails for good (authorization, no offset reset
      *     policy, ...); completed work has been committed
      */
@@ -135,6 +141,9 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         }
         thread = Thread.currentThread();
         try {
+            if (retentionGuard != null) {
+                retentionGuard.check(topics); // throws when the dedup window is shorter than a topic's retention
+            }
             loop.run();
         } finally {
             closeClients();
@@ -231,6 +240,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         Duration pollTimeout = Duration.ofSeconds(1);
         Duration shutdownTimeout = Duration.ofSeconds(30);
         RunnerListener listener = new RunnerListener() { };
+        RetentionGuard retentionGuard;
         Clock clock = Clock.systemUTC();
         MeterRegistry meterRegistry = Metrics.globalRegistry;
 
@@ -401,6 +411,15 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
                 throw new IllegalArgumentException("shutdownTimeout: must not be negative, was " + shutdownTimeout);
             }
             this.shutdownTimeout = shutdownTimeout;
+            return this;
+        }
+
+        /**
+         * Checks at start-up, before subscribing, that the dedup table keeps keys at least as long as the topics keep
+         * records (a record redelivered after its key was purged would be applied again); defaults to no check.
+         */
+        public Builder<K, V> retentionGuard(RetentionGuard retentionGuard) {
+            this.retentionGuard = Objects.requireNonNull(retentionGuard, "retentionGuard");
             return this;
         }
 

@@ -10,16 +10,37 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@code close()} from another thread while a handler is running: the in-flight record (or batch) finishes and is
- * committed before the runner stops, and nothing after it is started.
+ * Starting and stopping: {@code close()} from another thread while a handler is running lets the in-flight record (or
+ * batch) finish and commit before the runner stops; a runner whose dedup window is too short never starts.
  */
 class RunnerShutdownTests {
+
+    @Test
+    void runnerRefusesToStartWhenTheDedupWindowIsShorterThanTheTopicsRetention() {
+        try (RunnerFixture fixture = RunnerFixture.create("retention", TestDatabase.h2(), 1);
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        fixture.broker.bootstrapServers()))) {
+            fixture.send(0, "event-1", "v");
+            RetentionGuard guard = RetentionGuard.builder().admin(admin).window(Duration.ofHours(1)).build();
+
+            CompletableFuture<Void> run = fixture.start(fixture.runner(ProcessingMode.RECORD).retentionGuard(guard).build());
+
+            assertThat(run).failsWithin(Duration.ofSeconds(30)).withThrowableOfType(ExecutionException.class)
+                    .havingCause().isInstanceOf(IllegalStateException.class).withMessageContaining(fixture.topic);
+            assertThat(fixture.effects()).isZero();
+            assertThat(fixture.brokerCommitted()).isEmpty();
+        }
+    }
 
     @ParameterizedTest
     @EnumSource(ProcessingMode.class)
