@@ -201,7 +201,7 @@ class RunnerDeadLetterTests {
             fixture.send(0, null, "no key, so dead-lettered");
             fixture.send(0, "ok-1", "v1");
             fixture.start(fixture.runner(ProcessingMode.RECORD)
-                    .deadLetterTopic(topic -> deadLetterTopicBroken.get() ? "not a valid topic name!" : topic + ".DLT")
+                    .deadLetterTopic(topic -> deadLetterTopicBroken.get() ? "not a valid topic name!" : topic + "-dlt")
                     .build());
 
             await().atMost(RunnerFixture.WAIT)

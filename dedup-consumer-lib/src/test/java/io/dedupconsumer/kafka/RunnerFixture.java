@@ -98,7 +98,7 @@ final class RunnerFixture implements AutoCloseable {
     private RunnerFixture(String name, TestDatabase database, int partitions) {
         this.database = database;
         this.topic = broker.uniqueTopic(name, partitions);
-        this.deadLetterTopic = topic + ".DLT";
+        this.deadLetterTopic = topic + "-dlt";
         broker.createTopic(deadLetterTopic, partitions);
         this.group = "g-" + topic;
         this.databaseName = database.createDatabase(name);
