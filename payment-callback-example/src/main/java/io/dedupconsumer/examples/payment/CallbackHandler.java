@@ -66,7 +66,7 @@ final class CallbackHandler implements RecordHandler<String, byte[]> {
         if (orders.apply(callback.orderId(), Transition.FAIL_ATTEMPT)) {
             return Verdict.ATTEMPT_FAILED.result(null);
         }
-        return Verdict.LATE_FAILURE_IGNORED.result("order " + callback.orderId() + " is "
+        return Verdict.FAILURE_IGNORED.result("order " + callback.orderId() + " is "
                 + currentStatus(callback.orderId()));
     }
 

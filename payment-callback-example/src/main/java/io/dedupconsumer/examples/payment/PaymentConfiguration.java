@@ -68,16 +68,21 @@ class PaymentConfiguration {
     @Bean
     DedupTemplate paymentDedupTemplate(SpringTransactionRunner transactions, DedupProperties dedup,
             MeterRegistry meterRegistry) {
-        Deduplicator deduplicator = Deduplicator.builder()
+        Deduplicator deduplicator = callbackDeduplicator()
                 .consumerName(dedup.getConsumerName())
                 .table(dedup.getTable())
                 .transactionRunner(transactions)
-                .dedupKey(record -> PaymentCallback.parse((byte[]) record.value()).dedupKey())
-                .fingerprint(record -> PaymentCallback.parse((byte[]) record.value()).fingerprint())
                 .meterRegistry(meterRegistry)
                 .build();
         return new DedupTemplate(deduplicator, dedup.getConflictPolicy() == null ? ConflictPolicy.DEAD_LETTER
                 : dedup.getConflictPolicy());
+    }
+
+    /** A deduplicator builder with the callback's key and fingerprint; the rest is the caller's. */
+    static Deduplicator.Builder callbackDeduplicator() {
+        return Deduplicator.builder()
+                .dedupKey(record -> PaymentCallback.parse((byte[]) record.value()).dedupKey())
+                .fingerprint(record -> PaymentCallback.parse((byte[]) record.value()).fingerprint());
     }
 
     @Bean

@@ -17,8 +17,11 @@ enum Verdict {
      * money is recorded in {@code refund_followup}, the order does not move.
      */
     REFUND_FOLLOWUP(true),
-    /** FAILED after the order moved on (a late or out-of-order failure): ignored, the order does not move. */
-    LATE_FAILURE_IGNORED(true),
+    /**
+     * FAILED for an order that is not waiting for a payment (a late or out-of-order failure, e.g. of an earlier attempt
+     * after the order was paid): ignored, the order does not move.
+     */
+    FAILURE_IGNORED(true),
     /** SUCCESS whose amount or currency differs from the order's: not applied, recorded and alerted. */
     AMOUNT_MISMATCH(true),
     /** A callback for an order this merchant does not know: not applied, recorded and alerted. */

@@ -144,7 +144,7 @@ final class Workload {
         deliver(body(tx(order, 2), order, CallbackType.SUCCESS, 3000, "EUR"));
         deliver(body(tx(order, 1), order, CallbackType.FAILED, 3000, "EUR"));
         expect("paid, then the earlier failure arrives", order, OrderStatus.PAID, 1, 0,
-                List.of(Verdict.PAID, Verdict.LATE_FAILURE_IGNORED), 0, 0);
+                List.of(Verdict.PAID, Verdict.FAILURE_IGNORED), 0, 0);
     }
 
     /** The merchant closed the unpaid order; then a late failure and a late success arrive. */
@@ -154,7 +154,7 @@ final class Workload {
         deliver(body(tx(order, 1), order, CallbackType.FAILED, 2000, "EUR"));
         deliver(body(tx(order, 2), order, CallbackType.SUCCESS, 2000, "EUR"));
         expect("closed, then late callbacks", order, OrderStatus.CLOSED, 0, 1,
-                List.of(Verdict.LATE_FAILURE_IGNORED, Verdict.REFUND_FOLLOWUP), 0, 0);
+                List.of(Verdict.FAILURE_IGNORED, Verdict.REFUND_FOLLOWUP), 0, 0);
     }
 
     /** The customer paid twice, with two provider transactions (two tabs): the second payment is refunded. */
@@ -214,7 +214,7 @@ final class Workload {
         }
         deliver(body(tx(order, 1), order, CallbackType.FAILED, 5600, "EUR"));
         expect("shipped, then a late failure", order, OrderStatus.SHIPPED, 1, 0,
-                List.of(Verdict.PAID, Verdict.LATE_FAILURE_IGNORED), 0, 0);
+                List.of(Verdict.PAID, Verdict.FAILURE_IGNORED), 0, 0);
     }
 
     /** Only a failure: the order waits for another attempt. */
