@@ -62,9 +62,10 @@ public final class SpringTransactionRunner implements TransactionRunner {
     @Override
     public <T> T inTransaction(Work<T> work) throws Exception {
         if (TransactionSynchronizationManager.hasResource(dataSource)) {
-            throw new IllegalStateException("a transaction is already open on the dedup DataSource: the dedup "
-                    + "transaction must be the outermost one. Remove @Transactional (or the container's transaction "
-                    + "manager) around the listener; code called from the listener joins the dedup transaction");
+            throw new IllegalStateException("a transaction is already open on the dedup DataSource, but the dedup "
+                    + "transaction must be the outermost one: do not call DedupTemplate from inside a @Transactional "
+                    + "method, and give the listener container no transaction manager; code called from the "
+                    + "listener joins the dedup transaction");
         }
         TransactionStatus status = transactionManager.getTransaction(definition);
         T result;

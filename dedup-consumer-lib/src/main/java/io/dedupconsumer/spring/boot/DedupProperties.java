@@ -221,6 +221,11 @@ public final class DedupProperties implements InitializingBean {
         } catch (IllegalArgumentException e) {
             throw invalid("dedup.table", table, e.getMessage().replaceFirst("^table: ", ""));
         }
+        if (schema.migrate && !DedupStore.DEFAULT_TABLE.equals(table)) {
+            throw invalid("dedup.table", table, "the migration (dedup.schema.migrate=true) creates the table "
+                    + DedupStore.DEFAULT_TABLE + "; to use another name, create it from "
+                    + "sql/<database>/V1__create_dedup_record.sql under that name and set dedup.schema.migrate=false");
+        }
         if (consumerName != null) {
             try {
                 Deduplicator.builder().consumerName(consumerName);

@@ -95,6 +95,7 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
         log.info("{}: consumer '{}', dedup key from {}", listener, consumer, key);
     }
 
+    @SuppressWarnings("removal") // spring-kafka 4 no longer lets a container start a non-Kafka transaction
     private void checkCommits(String listener, ContainerProperties properties) {
         AckMode ackMode = properties.getAckMode();
         if (!CONTAINER_COMMITS.contains(ackMode)) {

@@ -1,6 +1,7 @@
 package io.dedupconsumer.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.spring.DedupTemplate;
@@ -19,6 +20,7 @@ import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.autoconfigure.kafka.KafkaAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -27,6 +29,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.CommonLoggingErrorHandler;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
@@ -64,6 +67,19 @@ class DedupAutoConfigurationTests {
                 .doesNotHaveBean(DedupTemplate.class)
                 .doesNotHaveBean(DefaultErrorHandler.class)
                 .doesNotHaveBean(DedupProperties.class));
+    }
+
+    @Test
+    void backsOffWithoutSpringKafkaOnTheClassPath() {
+        runner.withClassLoader(new FilteredClassLoader(KafkaTemplate.class)).run(context -> assertThat(context)
+                .doesNotHaveBean(DedupProperties.class).doesNotHaveBean(SpringTransactionRunner.class));
+    }
+
+    @Test
+    void backsOffWithoutADataSource() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(KafkaAutoConfiguration.class, DedupAutoConfiguration.class))
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(DedupProperties.class));
     }
 
     @Test
@@ -109,6 +125,7 @@ class DedupAutoConfigurationTests {
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
             "dedup.table|bad-name|dedup.table",
+            "dedup.table|a.b.c|dedup.table",
             "dedup.consumer-name|has spaces|dedup.consumer-name",
             "dedup.retention|-1s|dedup.retention",
             "dedup.retention|0s|dedup.retention",
@@ -121,6 +138,12 @@ class DedupAutoConfigurationTests {
     void refusesABadValueWithAMessageNamingTheProperty(String property, String value, String named) {
         runner.withPropertyValues(property + "=" + value).run(context -> assertThat(context).hasFailed()
                 .getFailure().rootCause().hasMessageContaining(named));
+    }
+
+    @Test
+    void refusesAnotherTableNameThanTheMigrationCreates() {
+        runner.withPropertyValues("dedup.table=my_dedup").run(context -> assertThat(context).hasFailed()
+                .getFailure().rootCause().hasMessageContaining("dedup.table").hasMessageContaining("dedup.schema.migrate=false"));
     }
 
     @Test
@@ -184,6 +207,20 @@ class DedupAutoConfigurationTests {
         });
     }
 
+    @Test
+    void aDeduplicatedMethodRefusesToRunOutsideItsListenerContainer() {
+        runner.withBean(AnnotatedListener.class).run(context ->
+                assertThatThrownBy(() -> context.getBean(AnnotatedListener.class).on("called directly"))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("outside a deduplicating listener container"));
+    }
+
+    @Test
+    void refusesAListenerNamingTwoKeySources() {
+        runner.withBean(TwoKeySources.class).run(context -> assertThat(startupFailure(context))
+                .hasMessageContaining("TwoKeySources.on").hasMessageContaining("at most one of key, header and jsonField"));
+    }
+
     private static Throwable startupFailure(AssertableApplicationContext context) {
         assertThat(context).hasFailed();
         return NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure());
@@ -214,6 +251,13 @@ class DedupAutoConfigurationTests {
                     .dedupKey(io.dedupconsumer.core.DedupKey.recordKey()).transactionRunner(runner).build(),
                     ConflictPolicy.FAIL);
             return template;
+        }
+    }
+
+    public static class TwoKeySources {
+        @Deduplicated(header = "event-id", jsonField = "eventId")
+        @KafkaListener(topics = "orders", groupId = "orders")
+        public void on(String payload) {
         }
     }
 
