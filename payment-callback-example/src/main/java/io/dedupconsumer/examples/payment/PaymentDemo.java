@@ -6,7 +6,6 @@ import io.dedupconsumer.spring.boot.DedupProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -14,12 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -30,7 +26,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
-import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
@@ -117,6 +112,7 @@ public final class PaymentDemo {
         serviceArgs.addAll(options.serviceArgs());
 
         try (ConfigurableApplicationContext service = new SpringApplicationBuilder(PaymentCallbackApplication.class)
+                .main(PaymentCallbackApplication.class)
                 .run(serviceArgs.toArray(String[]::new))) {
             int port = ((WebServerApplicationContext) service).getWebServer().getPort();
             JdbcTemplate jdbc = service.getBean(JdbcTemplate.class);

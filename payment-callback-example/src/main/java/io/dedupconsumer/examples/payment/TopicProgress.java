@@ -1,10 +1,12 @@
 package io.dedupconsumer.examples.payment;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -30,7 +32,7 @@ final class TopicProgress {
     /** Records of {@code topic} the group has not committed yet (all of them when it committed nothing). */
     long lag(String group, String topic) {
         try {
-            var partitions = admin.describeTopics(java.util.List.of(topic)).allTopicNames()
+            var partitions = admin.describeTopics(List.of(topic)).allTopicNames()
                     .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic).partitions().stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             ListOffsetsResult ends = admin.listOffsets(partitions.stream()
@@ -63,7 +65,7 @@ final class TopicProgress {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
             if (Thread.interrupted()) {
                 Thread.currentThread().interrupt();
                 return false;
