@@ -23,7 +23,7 @@ import org.springframework.kafka.core.KafkaTemplate;
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(PaymentProperties.class)
-class PaymentConfiguration {
+final class PaymentConfiguration {
 
     @Bean
     Clock clock() {
