@@ -41,7 +41,7 @@ class InventoryIntegrationTests {
         String runId = "it" + UUID.randomUUID().toString().substring(0, 6);
         String topic = "stock-events-" + runId;
         String consumerName = "inventory-it-" + runId;
-        DemoOptions options = DemoOptions.parse("--events=1200", "--skus=6", "--duplicates=0.3", "--conflicts=8",
+        DemoOptions options = DemoOptions.parse("--events=800", "--skus=6", "--duplicates=0.3", "--conflicts=8",
                 "--bad=9", "--seed=" + runId.hashCode());
         Workload workload = Workload.generate(options, runId);
         Expectation expected = Expectation.of(workload);
