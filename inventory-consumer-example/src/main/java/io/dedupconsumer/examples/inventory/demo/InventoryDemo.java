@@ -112,8 +112,9 @@ public final class InventoryDemo {
             out.printf("  consumer  dedup consumer name %s, key = the JSON field eventId%n", consumerName);
             out.printf("  (per-record warnings for conflicts, invalid records and dead letters are quieted; "
                     + "--logging.level.io.dedupconsumer=INFO shows them)%n");
-            Consumption consumption = new Consumption(admin);
+            Topics topics = new Topics(admin);
             List<String> common = commonArgs(infrastructure, topic, consumerName);
+            topics.create(List.of(topic, topic + "-dlt"), options.partitions());
 
             out.printf("[1/4] starting %d instance(s) of the inventory service (group %s-live, %d listener thread(s) "
                     + "each)%n", options.instances(), consumerName, options.concurrency());
@@ -130,17 +131,17 @@ public final class InventoryDemo {
 
                 out.printf("[2/4] producing %d records%n", workload.records().size());
                 produce(infrastructure.bootstrapServers(), topic, workload);
-                recordsInTopic = consumption.endOffsets(topic);
+                recordsInTopic = topics.endOffsets(topic);
 
                 out.printf("[3/4] consuming with the deduplicated listener%n");
                 passStart = System.nanoTime();
-                consumed = consumption.await("live", consumerName + "-live", topic, recordsInTopic,
+                consumed = topics.await("live", consumerName + "-live", topic, recordsInTopic,
                         options.timeout(), options.progressEvery(), out);
             } finally {
                 live.forEach(InventoryInstance::close);
             }
             Map<Outcome, Long> liveOutcomes = sum(live, consumerName);
-            long deadLettered = consumption.endOffsets(topic + "-dlt");
+            long deadLettered = topics.endOffsets(topic + "-dlt");
             out.printf("      %d/%d records in %.1f s: %s, %d dead-lettered%n", consumed, recordsInTopic,
                     seconds(passStart), liveOutcomes, deadLettered);
             Snapshot.Pass livePass = new Snapshot.Pass(consumed, liveOutcomes, deadLettered);
@@ -150,10 +151,10 @@ public final class InventoryDemo {
             try (InventoryInstance replay = InventoryInstance.start(instanceArgs(common, consumerName + "-replay",
                     "replay"))) {
                 long replayStart = System.nanoTime();
-                long replayed = consumption.await("replay", consumerName + "-replay", topic, recordsInTopic,
+                long replayed = topics.await("replay", consumerName + "-replay", topic, recordsInTopic,
                         options.timeout(), options.progressEvery(), out);
                 Map<Outcome, Long> replayOutcomes = replay.outcomes(consumerName);
-                long replayDeadLettered = consumption.endOffsets(topic + "-dlt") - deadLettered;
+                long replayDeadLettered = topics.endOffsets(topic + "-dlt") - deadLettered;
                 out.printf("      %d/%d records in %.1f s: %s, %d dead-lettered%n", replayed, recordsInTopic,
                         seconds(replayStart), replayOutcomes, replayDeadLettered);
                 Snapshot.Pass replayPass = new Snapshot.Pass(replayed, replayOutcomes, replayDeadLettered);

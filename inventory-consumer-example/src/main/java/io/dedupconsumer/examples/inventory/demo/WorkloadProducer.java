@@ -14,8 +14,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Sends a workload keyed by SKU, in order. The idempotent producer keeps each partition in send order even when it
- * retries, which the model relies on: a copy lands after its original.
+ * Sends a workload keyed by SKU, in order: the model relies on each partition holding its records in send order (a
+ * copy after its original). Idempotence alone keeps that order across retries; one request in flight per connection
+ * also keeps a retried first batch from meeting later batches the broker already appended, which the broker refuses
+ * as out of sequence (seen when the first send races a partition still being created).
  */
 final class WorkloadProducer {
 
@@ -34,7 +36,9 @@ final class WorkloadProducer {
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, topic + "-producer");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new StringSerializer())) {

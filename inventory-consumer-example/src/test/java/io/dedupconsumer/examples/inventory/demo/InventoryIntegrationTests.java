@@ -58,7 +58,8 @@ class InventoryIntegrationTests {
                 "--dedup.retry.initial-interval=100ms");
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            Consumption consumption = new Consumption(admin);
+            Topics topics = new Topics(admin);
+            topics.create(List.of(topic, topic + "-dlt"), 6);
             String live = consumerName + "-live";
             Map<Outcome, Long> liveOutcomes = new EnumMap<>(Outcome.class);
             List<InventoryInstance> instances = new ArrayList<>();
@@ -68,30 +69,30 @@ class InventoryIntegrationTests {
                 instances.add(InventoryInstance.start(args(common, live, "b")));
                 seed(instances.get(0), workload);
                 WorkloadProducer.send(broker.bootstrapServers(), topic, workload);
-                records = consumption.endOffsets(topic);
+                records = topics.endOffsets(topic);
                 assertThat(records).isEqualTo(workload.records().size());
 
-                awaitCommitted(consumption, live, topic, records / 4);
+                awaitCommitted(topics, live, topic, records / 4);
                 instances.add(InventoryInstance.start(args(common, live, "c"))); // scale out: a rebalance under load
 
-                awaitCommitted(consumption, live, topic, records * 3 / 5);
+                awaitCommitted(topics, live, topic, records * 3 / 5);
                 InventoryInstance leaving = instances.remove(1); // scale in: another rebalance
                 leaving.close();
                 add(liveOutcomes, leaving.outcomes(consumerName)); // after close: with the records it finished leaving
 
-                awaitCommitted(consumption, live, topic, records);
+                awaitCommitted(topics, live, topic, records);
             } finally {
                 instances.forEach(InventoryInstance::close);
             }
             instances.forEach(instance -> add(liveOutcomes, instance.outcomes(consumerName)));
-            long deadLetteredLive = consumption.endOffsets(topic + "-dlt");
-            Snapshot.Pass livePass = new Snapshot.Pass(consumption.committed(live, topic), liveOutcomes, deadLetteredLive);
+            long deadLetteredLive = topics.endOffsets(topic + "-dlt");
+            Snapshot.Pass livePass = new Snapshot.Pass(topics.committed(live, topic), liveOutcomes, deadLetteredLive);
 
             String replayGroup = consumerName + "-replay";
             try (InventoryInstance replay = InventoryInstance.start(args(common, replayGroup, "replay"))) {
-                awaitCommitted(consumption, replayGroup, topic, records);
-                Snapshot.Pass replayPass = new Snapshot.Pass(consumption.committed(replayGroup, topic),
-                        replay.outcomes(consumerName), consumption.endOffsets(topic + "-dlt") - deadLetteredLive);
+                awaitCommitted(topics, replayGroup, topic, records);
+                Snapshot.Pass replayPass = new Snapshot.Pass(topics.committed(replayGroup, topic),
+                        replay.outcomes(consumerName), topics.endOffsets(topic + "-dlt") - deadLetteredLive);
                 Snapshot actual = Snapshot.of(Snapshot.Database.read(replay.jdbc(), runId, consumerName), records,
                         livePass, replayPass, DeadLetterCensus.read(broker.bootstrapServers(), topic + "-dlt"));
 
@@ -121,9 +122,9 @@ class InventoryIntegrationTests {
         }
     }
 
-    private static void awaitCommitted(Consumption consumption, String group, String topic, long records) {
+    private static void awaitCommitted(Topics topics, String group, String topic, long records) {
         await().atMost(PASS_TIMEOUT).pollInterval(Duration.ofMillis(200))
-                .until(() -> consumption.committed(group, topic) >= records);
+                .until(() -> topics.committed(group, topic) >= records);
     }
 
     private static void add(Map<Outcome, Long> total, Map<Outcome, Long> more) {
