@@ -50,6 +50,14 @@ class ComposeFileTests {
     }
 
     @Test
+    void thePaymentServiceRequiresItsSigningKeyAndPublishesItsNotifyPort() {
+        JsonNode payment = services.path("payment-callback-example");
+        assertThat(payment.path("environment").path("PAYMENT_NOTIFY_SECRET").asText())
+                .startsWith("${PAYMENT_NOTIFY_SECRET:?");
+        assertThat(payment.path("ports").get(0).asText()).endsWith(":8080");
+    }
+
+    @Test
     void kafkaRunsInKraftModeAndAdvertisesTheListenersItListensOn() {
         JsonNode env = services.path("kafka").path("environment");
         assertThat(env.path("KAFKA_PROCESS_ROLES").asText()).isEqualTo("broker,controller");

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -23,6 +24,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -58,11 +60,13 @@ public final class DedupAutoConfiguration {
     private static final String FLYWAY_INITIALIZER = "org.springframework.boot.autoconfigure.flyway.FlywayMigrationInitializer";
 
     @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     static DeduplicatedListenerEnhancer dedupListenerEnhancer() {
         return new DeduplicatedListenerEnhancer();
     }
 
     @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     static DeduplicatedMethodPostProcessor dedupMethodPostProcessor() {
         return new DeduplicatedMethodPostProcessor();
     }
