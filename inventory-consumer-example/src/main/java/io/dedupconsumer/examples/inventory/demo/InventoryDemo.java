@@ -81,7 +81,12 @@ public final class InventoryDemo {
             return run(runId);
         } catch (RuntimeException e) {
             log.error("the demo could not run", e);
-            out.println("\nVERDICT: BROKEN - the demo could not run: " + e);
+            Throwable cause = e;
+            while (cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            out.println("\nVERDICT: BROKEN - the demo could not run: " + cause + (cause == e ? "" : " (" + e.getClass()
+                    .getSimpleName() + ")"));
             return BROKEN;
         }
     }
@@ -104,7 +109,8 @@ public final class InventoryDemo {
 
         try (DemoInfrastructure infrastructure = DemoInfrastructure.start(options, runId);
                 Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        infrastructure.bootstrapServers()))) {
+                        infrastructure.bootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000,
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000))) {
             out.printf("  kafka     %s%n", infrastructure.describeKafka());
             out.printf("  database  %s%n", infrastructure.describeDatabase());
             out.printf("  topic     %s (%d partitions, keyed by SKU), dead letters to %s-dlt%n", topic,
@@ -114,6 +120,7 @@ public final class InventoryDemo {
                     + "--logging.level.io.dedupconsumer=INFO shows them)%n");
             Topics topics = new Topics(admin);
             List<String> common = commonArgs(infrastructure, topic, consumerName);
+            topics.requireReachable(infrastructure.bootstrapServers());
             topics.create(List.of(topic, topic + "-dlt"), options.partitions());
 
             out.printf("[1/4] starting %d instance(s) of the inventory service (group %s-live, %d listener thread(s) "

@@ -27,12 +27,30 @@ import org.apache.kafka.common.errors.TopicExistsException;
 final class Topics {
 
     private static final long ADMIN_TIMEOUT_SECONDS = 30;
+    private static final long REACH_TIMEOUT_SECONDS = 15;
     private static final long POLL_MILLIS = 200;
 
     private final Admin admin;
 
     Topics(Admin admin) {
         this.admin = admin;
+    }
+
+    /**
+     * Fails fast, with the address in the message, when no broker answers.
+     *
+     * @throws IllegalStateException when the cluster does not answer within {@value #REACH_TIMEOUT_SECONDS} s
+     */
+    void requireReachable(String bootstrapServers) {
+        try {
+            admin.describeCluster().nodes().get(REACH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reaching Kafka at " + bootstrapServers, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("no Kafka broker answers at " + bootstrapServers + " within "
+                    + REACH_TIMEOUT_SECONDS + " s");
+        }
     }
 
     /**
