@@ -170,7 +170,7 @@ public final class InventoryDemo {
                 Snapshot actual = Snapshot.of(Snapshot.Database.read(replay.jdbc(), runId, consumerName),
                         recordsInTopic, livePass, replayPass,
                         DeadLetterCensus.read(infrastructure.bootstrapServers(), topic + "-dlt"));
-                Verification verification = Verifier.verify(expected, actual, workload.initialStock(), false);
+                Verification verification = Verifier.verify(expected, actual, workload.initialStock());
                 verification.print(out, String.format("%d unique events each decided exactly once (%d applied, %d "
                         + "refused), %d re-sends and a replay of all %d records changed nothing; %.1f s in all",
                         expected.claims(), expected.live().get(Outcome.PROCESSED), expected.live().get(Outcome.REJECTED),

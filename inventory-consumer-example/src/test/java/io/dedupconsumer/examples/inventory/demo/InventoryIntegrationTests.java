@@ -96,7 +96,7 @@ class InventoryIntegrationTests {
                 Snapshot actual = Snapshot.of(Snapshot.Database.read(replay.jdbc(), runId, consumerName), records,
                         livePass, replayPass, DeadLetterCensus.read(broker.bootstrapServers(), topic + "-dlt"));
 
-                Verification verification = Verifier.verify(expected, actual, workload.initialStock(), true);
+                Verification verification = Verifier.verify(expected, actual, workload.initialStock());
 
                 assertThat(verification.failures()).as(table(verification)).isEmpty();
                 assertThat(actual.stock()).isEqualTo(expected.stock());
