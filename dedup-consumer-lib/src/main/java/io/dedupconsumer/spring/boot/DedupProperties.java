@@ -24,8 +24,9 @@ public final class DedupProperties implements InitializingBean {
     private String table = DedupStore.DEFAULT_TABLE;
 
     /**
-     * The consumer name of the DedupTemplate bean (scopes its keys); defaults to spring.kafka.consumer.group-id.
-     * Deduplicated listeners use their own group id unless the annotation names a consumer.
+     * The consumer name that scopes the dedup keys, of the DedupTemplate bean and of deduplicated listeners whose
+     * annotation names none; unset, they use spring.kafka.consumer.group-id and their own group id. Set it when a
+     * topic may be replayed under a new group id.
      */
     private String consumerName;
 

@@ -73,10 +73,10 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
 
         ListenerTemplates templates = beanFactory.getBean(ListenerTemplates.class);
         String consumer = StringUtils.hasText(deduplicated.consumer()) ? resolve(deduplicated.consumer())
-                : container.getGroupId();
+                : templates.configuredConsumerName() != null ? templates.configuredConsumerName() : container.getGroupId();
         if (!StringUtils.hasText(consumer)) {
             throw new IllegalStateException(listener + " has no group id to name its dedup consumer; set "
-                    + "@Deduplicated(consumer = \"...\")");
+                    + "@Deduplicated(consumer = \"...\") or dedup.consumer-name");
         }
         if (properties.getTopics() != null) {
             templates.listensTo(List.of(properties.getTopics()));

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.util.StringUtils;
 
 /**
  * Builds the {@link DedupTemplate}s of the application from the shared settings (one per consumer name and key), and
@@ -37,6 +38,11 @@ final class ListenerTemplates {
             builder.meterRegistry(meterRegistry);
         }
         return new DedupTemplate(builder.build(), properties.getConflictPolicy());
+    }
+
+    /** {@code dedup.consumer-name}, or {@code null} when unset (listeners then use their group id). */
+    String configuredConsumerName() {
+        return StringUtils.hasText(properties.getConsumerName()) ? properties.getConsumerName() : null;
     }
 
     /** Records the topics a deduplicated listener reads, for the start-up retention check. */
