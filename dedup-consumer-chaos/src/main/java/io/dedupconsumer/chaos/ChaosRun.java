@@ -272,9 +272,8 @@ final class ChaosRun {
         long start = System.nanoTime();
         Map<TopicPartition, Long> end = kafka.endOffsets(topic);
         List<String> args = new ArrayList<>(consumerArgs);
-        args.replaceAll(arg -> arg.startsWith("--inventory.listener-id=") ? "--inventory.listener-id=" + replayGroup
-                : arg.startsWith("--spring.kafka.consumer.group-id=") ? "--spring.kafka.consumer.group-id=" + replayGroup
-                : arg);
+        args.replaceAll(arg -> arg.startsWith("--spring.kafka.consumer.group-id=")
+                ? "--spring.kafka.consumer.group-id=" + replayGroup : arg);
         ConsumerProcess consumer = ConsumerProcess.start(++incarnations, FaultPlan.NONE, args);
         Map<TopicPartition, Long> committed = Map.of();
         long deadline = start + options.drainTimeout().toNanos();
@@ -468,7 +467,6 @@ final class ChaosRun {
         args.add("--inventory.topic=" + topic);
         args.add("--inventory.partitions=" + options.partitions());
         args.add("--inventory.concurrency=" + options.concurrency());
-        args.add("--inventory.listener-id=" + group);
         args.add("--spring.kafka.consumer.group-id=" + group);
         args.add("--dedup.consumer-name=" + consumerName);
         // A dead consumer's partitions move within seconds; a stalled one is evicted after max.poll.interval.ms.

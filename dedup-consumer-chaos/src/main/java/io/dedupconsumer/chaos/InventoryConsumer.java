@@ -36,8 +36,6 @@ final class InventoryConsumer implements AutoCloseable {
         args.add("--inventory.topic=" + topic);
         args.add("--inventory.partitions=" + partitions);
         args.add("--inventory.concurrency=" + concurrency);
-        // The listener's id is its group id (spring-kafka's idIsGroup); set both, whichever the listener reads.
-        args.add("--inventory.listener-id=" + group);
         args.add("--spring.kafka.consumer.group-id=" + group);
         args.add("--spring.kafka.client-id=" + group);
         args.add("--dedup.consumer-name=" + consumerName);

@@ -43,8 +43,10 @@ public @interface Deduplicated {
     String jsonField() default "";
 
     /**
-     * The consumer name that scopes the keys in the dedup table; defaults to the listener's group id, so two groups
-     * doing different work on one topic each process every key once. Property placeholders are resolved.
+     * The consumer name that scopes the keys in the dedup table; defaults to {@code dedup.consumer-name} when set, else
+     * to the listener's group id, so two groups doing different work on one topic each process every key once. Set
+     * {@code dedup.consumer-name} (or this) when a topic may be replayed under a new group id: with the group id as
+     * the name, a replay would apply every event again. Property placeholders are resolved.
      */
     String consumer() default "";
 }

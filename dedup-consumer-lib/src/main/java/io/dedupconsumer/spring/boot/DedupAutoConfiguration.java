@@ -1,5 +1,6 @@
 package io.dedupconsumer.spring.boot;
 
+import io.dedupconsumer.jdbc.DedupRetention;
 import io.dedupconsumer.spring.DedupErrorHandling;
 import io.dedupconsumer.spring.DedupTemplate;
 import io.dedupconsumer.spring.SpringTransactionRunner;
@@ -7,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -22,9 +24,11 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.ConsumerRecordRecoverer;
@@ -39,7 +43,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * Auto-configuration of dedup-consumer for a Spring Boot application with spring-kafka and one {@code DataSource}:
  * {@code @Deduplicated} listeners, a {@link DedupTemplate}, the transaction runner that lets the listener's
  * {@code JdbcTemplate} join the dedup transaction, the dedup table's migration, and the error handler with its
- * dead-letter recoverer. Every bean backs off when the application defines its own. {@code dedup.enabled=false}
+ * dead-letter recoverer, the scheduled purge of keys older than {@code dedup.retention} and a start-up check of that
+ * window against the listened topics' retention. Every bean backs off when the application defines its own. {@code dedup.enabled=false}
  * turns all of it off.
  */
 @AutoConfiguration(after = {DataSourceAutoConfiguration.class, DataSourceTransactionManagerAutoConfiguration.class,
@@ -55,11 +60,13 @@ public final class DedupAutoConfiguration {
     private static final String FLYWAY_INITIALIZER = "org.springframework.boot.autoconfigure.flyway.FlywayMigrationInitializer";
 
     @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     static DeduplicatedListenerEnhancer dedupListenerEnhancer() {
         return new DeduplicatedListenerEnhancer();
     }
 
     @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     static DeduplicatedMethodPostProcessor dedupMethodPostProcessor() {
         return new DeduplicatedMethodPostProcessor();
     }
@@ -121,6 +128,25 @@ public final class DedupAutoConfiguration {
         ExponentialBackOff retries = backOff(retry);
         retries.setMaxAttempts(retry.getMaxAttempts() - 1);
         return DedupErrorHandling.errorHandler(recoverer, retries, backOff(retry));
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "dedup.purge", name = "enabled", havingValue = "true", matchIfMissing = true)
+    DedupRetention dedupRetention(DataSource dataSource, DedupProperties properties,
+            ObjectProvider<MeterRegistry> meterRegistry, ObjectProvider<SchemaMigration> schemaMigration) {
+        schemaMigration.ifAvailable(migration -> { }); // purge a table that exists
+        DedupRetention.Builder retention = DedupRetention.builder().dataSource(dataSource).table(properties.getTable())
+                .window(properties.getRetention()).batchSize(properties.getPurge().getBatchSize());
+        meterRegistry.ifUnique(retention::meterRegistry);
+        return retention.build().start(properties.getPurge().getInterval());
+    }
+
+    @Bean
+    @ConditionalOnBean(KafkaAdmin.class)
+    TopicRetentionCheck dedupTopicRetentionCheck(KafkaAdmin kafkaAdmin, DedupProperties properties,
+            ListenerTemplates templates) {
+        return new TopicRetentionCheck(kafkaAdmin, properties, templates);
     }
 
     private static ExponentialBackOff backOff(DedupProperties.Retry retry) {

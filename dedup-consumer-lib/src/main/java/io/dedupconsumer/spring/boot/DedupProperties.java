@@ -24,8 +24,9 @@ public final class DedupProperties implements InitializingBean {
     private String table = DedupStore.DEFAULT_TABLE;
 
     /**
-     * The consumer name of the DedupTemplate bean (scopes its keys); defaults to spring.kafka.consumer.group-id.
-     * Deduplicated listeners use their own group id unless the annotation names a consumer.
+     * The consumer name that scopes the dedup keys, of the DedupTemplate bean and of deduplicated listeners whose
+     * annotation names none; unset, they use spring.kafka.consumer.group-id and their own group id. Set it when a
+     * topic may be replayed under a new group id.
      */
     private String consumerName;
 
@@ -33,15 +34,32 @@ public final class DedupProperties implements InitializingBean {
     private ConflictPolicy conflictPolicy = ConflictPolicy.DEAD_LETTER;
 
     /**
-     * How long a claimed key is kept; must exceed how long a record can be redelivered (the topic's retention plus
-     * any replay window).
+     * How long a claimed key is kept; must exceed how long a record can be redelivered (the topic's retention.ms plus
+     * segment.ms, plus any replay window). 14d covers Kafka's defaults (7d + 7d).
      */
-    private Duration retention = Duration.ofDays(7);
+    private Duration retention = Duration.ofDays(14);
+
+    /**
+     * What happens at start-up when dedup.retention is shorter than the retention of a topic a deduplicated listener
+     * reads: fail (refuse to start), warn, or off.
+     */
+    private RetentionCheck retentionCheck = RetentionCheck.WARN;
+
+    /** What a start-up check of dedup.retention against the listened topics' retention does. */
+    public enum RetentionCheck {
+        /** Refuse to start. */
+        FAIL,
+        /** Log a warning. */
+        WARN,
+        /** Do not check. */
+        OFF
+    }
 
     private final Key key = new Key();
     private final Batch batch = new Batch();
     private final Retry retry = new Retry();
     private final Schema schema = new Schema();
+    private final Purge purge = new Purge();
 
     public boolean isEnabled() {
         return enabled;
@@ -83,6 +101,18 @@ public final class DedupProperties implements InitializingBean {
         this.retention = retention;
     }
 
+    public RetentionCheck getRetentionCheck() {
+        return retentionCheck;
+    }
+
+    public void setRetentionCheck(RetentionCheck retentionCheck) {
+        this.retentionCheck = retentionCheck;
+    }
+
+    public Purge getPurge() {
+        return purge;
+    }
+
     public Key getKey() {
         return key;
     }
@@ -97,6 +127,40 @@ public final class DedupProperties implements InitializingBean {
 
     public Schema getSchema() {
         return schema;
+    }
+
+    /** The scheduled purge of keys older than dedup.retention. */
+    public static final class Purge {
+        /** Whether keys older than dedup.retention are deleted on a schedule. */
+        private boolean enabled = true;
+        /** Time between two purge runs (the first runs at start-up). */
+        private Duration interval = Duration.ofHours(1);
+        /** Rows deleted per statement, each in its own short transaction. */
+        private int batchSize = 1_000;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Duration getInterval() {
+            return interval;
+        }
+
+        public void setInterval(Duration interval) {
+            this.interval = interval;
+        }
+
+        public int getBatchSize() {
+            return batchSize;
+        }
+
+        public void setBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+        }
     }
 
     /** Where the dedup key comes from when a listener does not say; at most one may be set, none means the record key. */
@@ -236,9 +300,18 @@ public final class DedupProperties implements InitializingBean {
         if (conflictPolicy == null) {
             throw invalid("dedup.conflict-policy", null, "must be DEAD_LETTER or FAIL");
         }
-        if (retention == null || retention.isNegative() || retention.isZero()) {
-            throw invalid("dedup.retention", retention, "must be positive, e.g. 7d; it must exceed how long a record "
-                    + "can be redelivered");
+        if (retention == null || retention.compareTo(Duration.ofMinutes(1)) < 0) {
+            throw invalid("dedup.retention", retention, "must be at least 1m, e.g. 14d; it must exceed how long a "
+                    + "record can be redelivered");
+        }
+        if (retentionCheck == null) {
+            throw invalid("dedup.retention-check", null, "must be FAIL, WARN or OFF");
+        }
+        if (purge.interval == null || purge.interval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw invalid("dedup.purge.interval", purge.interval, "must be at least 1s (minutes to an hour is typical)");
+        }
+        if (purge.batchSize < 1 || purge.batchSize > 10_000) {
+            throw invalid("dedup.purge.batch-size", purge.batchSize, "must be between 1 and 10000");
         }
         int keySources = (StringUtils.hasText(key.header) ? 1 : 0) + (StringUtils.hasText(key.jsonField) ? 1 : 0)
                 + (StringUtils.hasText(key.expression) ? 1 : 0);

@@ -5,6 +5,7 @@ import io.dedupconsumer.spring.DedupTemplate;
 import io.dedupconsumer.spring.Deduplicated;
 import java.lang.reflect.Method;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
@@ -18,6 +19,7 @@ import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.ContainerProperties.AckMode;
 import org.springframework.kafka.listener.MessageListener;
+import org.springframework.kafka.support.TopicPartitionOffset;
 import org.springframework.kafka.transaction.KafkaAwareTransactionManager;
 import org.springframework.util.StringUtils;
 
@@ -71,10 +73,17 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
 
         ListenerTemplates templates = beanFactory.getBean(ListenerTemplates.class);
         String consumer = StringUtils.hasText(deduplicated.consumer()) ? resolve(deduplicated.consumer())
-                : container.getGroupId();
+                : templates.configuredConsumerName() != null ? templates.configuredConsumerName() : container.getGroupId();
         if (!StringUtils.hasText(consumer)) {
             throw new IllegalStateException(listener + " has no group id to name its dedup consumer; set "
-                    + "@Deduplicated(consumer = \"...\")");
+                    + "@Deduplicated(consumer = \"...\") or dedup.consumer-name");
+        }
+        if (properties.getTopics() != null) {
+            templates.listensTo(List.of(properties.getTopics()));
+        } else if (properties.getTopicPartitions() != null) {
+            for (TopicPartitionOffset partition : properties.getTopicPartitions()) {
+                templates.listensTo(List.of(partition.getTopic()));
+            }
         }
         DedupKey key = key(listener, templates);
         DedupTemplate template = templates.template(consumer, key);

@@ -5,13 +5,21 @@ import io.dedupconsumer.core.Deduplicator;
 import io.dedupconsumer.spring.DedupTemplate;
 import io.dedupconsumer.spring.SpringTransactionRunner;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.util.StringUtils;
 
-/** Builds the {@link DedupTemplate}s of the application from the shared settings: one per consumer name and key. */
+/**
+ * Builds the {@link DedupTemplate}s of the application from the shared settings (one per consumer name and key), and
+ * remembers which topics deduplicated listeners read.
+ */
 final class ListenerTemplates {
 
     private final DedupProperties properties;
     private final SpringTransactionRunner transactions;
     private final MeterRegistry meterRegistry;
+    private final Set<String> topics = ConcurrentHashMap.newKeySet();
 
     /** @param meterRegistry the application's registry, or {@code null} for Micrometer's global one */
     ListenerTemplates(DedupProperties properties, SpringTransactionRunner transactions, MeterRegistry meterRegistry) {
@@ -30,6 +38,20 @@ final class ListenerTemplates {
             builder.meterRegistry(meterRegistry);
         }
         return new DedupTemplate(builder.build(), properties.getConflictPolicy());
+    }
+
+    /** {@code dedup.consumer-name}, or {@code null} when unset (listeners then use their group id). */
+    String configuredConsumerName() {
+        return StringUtils.hasText(properties.getConsumerName()) ? properties.getConsumerName() : null;
+    }
+
+    /** Records the topics a deduplicated listener reads, for the start-up retention check. */
+    void listensTo(Collection<String> listened) {
+        topics.addAll(listened);
+    }
+
+    Set<String> topics() {
+        return Set.copyOf(topics);
     }
 
     DedupKey defaultKey() {

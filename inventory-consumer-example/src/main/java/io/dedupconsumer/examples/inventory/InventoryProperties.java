@@ -11,15 +11,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param topic the topic of stock events, keyed by SKU
  * @param partitions partitions of the topic and of its dead-letter topic when the service creates them
  * @param concurrency listener threads of this instance; more than the partitions it is assigned sit idle
+ * @param createTopics whether the service creates its topics when they are missing (it never changes existing ones)
  */
 @ConfigurationProperties("inventory")
-public record InventoryProperties(
+record InventoryProperties(
         @DefaultValue("stock-events") String topic,
         @DefaultValue("4") int partitions,
-        @DefaultValue("2") int concurrency) {
+        @DefaultValue("2") int concurrency,
+        @DefaultValue("true") boolean createTopics) {
 
     /** Rejects settings that cannot work, naming the property. */
-    public InventoryProperties {
+    InventoryProperties {
         if (topic == null || topic.isBlank()) {
             throw new IllegalArgumentException("inventory.topic: must not be empty");
         }
@@ -35,7 +37,7 @@ public record InventoryProperties(
      * Where records that need a human go: the topic's name plus {@code -dlt}, the library's convention, so that the
      * service's own dead letters (unknown SKU, malformed) land beside the library's (no dedup key, conflict).
      */
-    public String deadLetterTopic() {
+    String deadLetterTopic() {
         return topic + DedupErrorHandling.DEAD_LETTER_SUFFIX;
     }
 }

@@ -35,8 +35,7 @@ class StockEventListener {
      * @return {@code processed()} when the stock moved, {@code rejected(reason)} for a recorded refusal (out of
      *     stock, nothing to cancel, unknown SKU, malformed), which commits and is never retried
      */
-    @KafkaListener(id = "${inventory.listener-id:inventory}", topics = "${inventory.topic:stock-events}",
-            concurrency = "${inventory.concurrency:2}")
+    @KafkaListener(topics = "${inventory.topic:stock-events}", concurrency = "${inventory.concurrency:2}")
     @Deduplicated(jsonField = "eventId", consumer = "${dedup.consumer-name:inventory-service}")
     public HandlerResult onStockEvent(ConsumerRecord<String, String> record) {
         Decision decision;

@@ -1,0 +1,246 @@
+package io.dedupconsumer.examples.inventory.demo;
+
+import io.dedupconsumer.core.Outcome;
+import java.io.PrintStream;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The demo, end to end: seeds stock, produces a workload full of duplicates, conflicts and bad events, consumes it with
+ * the deduplicated inventory service, replays the whole topic under a new consumer group, and prints a verification
+ * table against a model computed from the unique events. Exits non-zero if any invariant fails, so it can gate a build.
+ *
+ * <p>By default everything runs in this JVM (an in-process KRaft broker, H2 in memory); the same run goes against an
+ * external Kafka and MySQL/MariaDB or PostgreSQL by configuration alone. {@code --help} lists the options.
+ */
+public final class InventoryDemo {
+
+    /** Every invariant held. */
+    static final int PASSED = 0;
+    /** An invariant failed; the table says which. */
+    static final int FAILED = 1;
+    /** The options were wrong. */
+    static final int USAGE = 2;
+    /** The demo could not run (broker or database unreachable, ...). */
+    static final int BROKEN = 3;
+
+    private static final Logger log = LoggerFactory.getLogger(InventoryDemo.class);
+
+    private final DemoOptions options;
+    private final PrintStream out;
+    private final Consumer<JdbcTemplate> beforeVerify;
+
+    InventoryDemo(DemoOptions options, PrintStream out, Consumer<JdbcTemplate> beforeVerify) {
+        this.options = options;
+        this.out = out;
+        this.beforeVerify = beforeVerify;
+    }
+
+    /** Runs the demo and exits with its result (see {@link DemoOptions#USAGE}). */
+    public static void main(String[] args) {
+        int exitCode;
+        try {
+            exitCode = run(System.out, args);
+        } catch (Throwable e) { // an Error too: the broker's threads would otherwise keep the JVM alive
+            e.printStackTrace();
+            exitCode = BROKEN;
+        }
+        System.exit(exitCode);
+    }
+
+    /** Runs the demo; returns the exit code. */
+    static int run(PrintStream out, String... args) {
+        if (List.of(args).contains("--help")) {
+            out.println(DemoOptions.USAGE);
+            return PASSED;
+        }
+        DemoOptions options;
+        try {
+            options = DemoOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            out.println("error: " + e.getMessage());
+            out.println(DemoOptions.USAGE);
+            return USAGE;
+        }
+        return new InventoryDemo(options, out, jdbc -> { }).run();
+    }
+
+    /** Runs the demo with these options; returns the exit code. */
+    int run() {
+        String runId = runId();
+        try {
+            return run(runId);
+        } catch (RuntimeException e) {
+            log.error("the demo could not run", e);
+            Throwable cause = e;
+            while (cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            out.println("\nVERDICT: BROKEN - the demo could not run: " + cause + (cause == e ? "" : " (" + e.getClass()
+                    .getSimpleName() + ")"));
+            return BROKEN;
+        }
+    }
+
+    private int run(String runId) {
+        long started = System.nanoTime();
+        String consumerName = "inventory-demo-" + runId;
+        String topic = "stock-events-" + runId;
+        Workload workload = Workload.generate(options, runId);
+        Expectation expected = Expectation.of(workload);
+        Map<Workload.Kind, Integer> kinds = workload.counts();
+
+        out.printf("Inventory demo: run %s, seed %d%n", runId, options.seed());
+        out.printf("  workload  %d records: %d unique events on %d SKUs (%d units each), %d re-sent duplicates, "
+                + "%d same-id conflicts, %d bad (%d unknown SKU, %d malformed, %d without a usable event id)%n",
+                workload.records().size(), kinds.get(Workload.Kind.EVENT), workload.skus().size(), workload.initialStock(),
+                kinds.get(Workload.Kind.DUPLICATE), kinds.get(Workload.Kind.CONFLICT),
+                kinds.get(Workload.Kind.UNKNOWN_SKU) + kinds.get(Workload.Kind.MALFORMED) + kinds.get(Workload.Kind.NO_KEY),
+                kinds.get(Workload.Kind.UNKNOWN_SKU), kinds.get(Workload.Kind.MALFORMED), kinds.get(Workload.Kind.NO_KEY));
+
+        try (DemoInfrastructure infrastructure = DemoInfrastructure.start(options, runId);
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        infrastructure.bootstrapServers(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000,
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000))) {
+            out.printf("  kafka     %s%n", infrastructure.describeKafka());
+            out.printf("  database  %s%n", infrastructure.describeDatabase());
+            out.printf("  topic     %s (%d partitions, keyed by SKU), dead letters to %s-dlt%n", topic,
+                    options.partitions(), topic);
+            out.printf("  consumer  dedup consumer name %s, key = the JSON field eventId%n", consumerName);
+            out.printf("  (per-record warnings for conflicts, invalid records and dead letters are quieted; "
+                    + "--logging.level.io.dedupconsumer=INFO shows them)%n");
+            Topics topics = new Topics(admin);
+            List<String> common = commonArgs(infrastructure, topic, consumerName);
+            topics.requireReachable(infrastructure.bootstrapServers());
+            topics.create(List.of(topic, topic + "-dlt"), options.partitions());
+
+            out.printf("[1/4] starting %d instance(s) of the inventory service (group %s-live, %d listener thread(s) "
+                    + "each)%n", options.instances(), consumerName, options.concurrency());
+            List<InventoryInstance> live = new ArrayList<>();
+            long recordsInTopic;
+            long passStart;
+            long consumed;
+            try {
+                for (int i = 1; i <= options.instances(); i++) {
+                    live.add(InventoryInstance.start(instanceArgs(common, consumerName + "-live", "live-" + i)));
+                }
+                seed(live.get(0).jdbc(), workload);
+                out.printf("      seeded %d SKUs with %d units each%n", workload.skus().size(), workload.initialStock());
+
+                out.printf("[2/4] producing %d records%n", workload.records().size());
+                produce(infrastructure.bootstrapServers(), topic, workload);
+                recordsInTopic = topics.endOffsets(topic);
+
+                out.printf("[3/4] consuming with the deduplicated listener%n");
+                passStart = System.nanoTime();
+                consumed = topics.await("live", consumerName + "-live", topic, recordsInTopic,
+                        options.timeout(), options.progressEvery(), out);
+            } finally {
+                live.forEach(InventoryInstance::close);
+            }
+            Map<Outcome, Long> liveOutcomes = sum(live, consumerName);
+            long deadLettered = topics.endOffsets(topic + "-dlt");
+            out.printf("      %d/%d records in %.1f s: %s, %d dead-lettered%n", consumed, recordsInTopic,
+                    seconds(passStart), liveOutcomes, deadLettered);
+            Snapshot.Pass livePass = new Snapshot.Pass(consumed, liveOutcomes, deadLettered);
+
+            out.printf("[4/4] replaying the topic from the beginning (new group %s-replay, same dedup consumer name)%n",
+                    consumerName);
+            try (InventoryInstance replay = InventoryInstance.start(instanceArgs(common, consumerName + "-replay",
+                    "replay"))) {
+                long replayStart = System.nanoTime();
+                long replayed = topics.await("replay", consumerName + "-replay", topic, recordsInTopic,
+                        options.timeout(), options.progressEvery(), out);
+                Map<Outcome, Long> replayOutcomes = replay.outcomes(consumerName);
+                long replayDeadLettered = topics.endOffsets(topic + "-dlt") - deadLettered;
+                out.printf("      %d/%d records in %.1f s: %s, %d dead-lettered%n", replayed, recordsInTopic,
+                        seconds(replayStart), replayOutcomes, replayDeadLettered);
+                Snapshot.Pass replayPass = new Snapshot.Pass(replayed, replayOutcomes, replayDeadLettered);
+
+                beforeVerify.accept(replay.jdbc());
+                Snapshot actual = Snapshot.of(Snapshot.Database.read(replay.jdbc(), runId, consumerName),
+                        recordsInTopic, livePass, replayPass,
+                        DeadLetterCensus.read(infrastructure.bootstrapServers(), topic + "-dlt"));
+                Verification verification = Verifier.verify(expected, actual, workload.initialStock());
+                verification.print(out, String.format("%d unique events each decided exactly once (%d applied, %d "
+                        + "refused), %d re-sends and a replay of all %d records changed nothing; %.1f s in all",
+                        expected.claims(), expected.live().get(Outcome.PROCESSED), expected.live().get(Outcome.REJECTED),
+                        kinds.get(Workload.Kind.DUPLICATE) + kinds.get(Workload.Kind.CONFLICT), recordsInTopic,
+                        seconds(started)));
+                return verification.exitCode();
+            }
+        }
+    }
+
+    private List<String> commonArgs(DemoInfrastructure infrastructure, String topic, String consumerName) {
+        List<String> args = new ArrayList<>(options.springArgs());
+        args.add("--spring.kafka.bootstrap-servers=" + infrastructure.bootstrapServers());
+        if (infrastructure.embeddedDatabase()) {
+            args.add("--spring.datasource.url=" + infrastructure.datasourceUrl());
+        }
+        args.add("--inventory.topic=" + topic);
+        args.add("--inventory.partitions=" + options.partitions());
+        args.add("--inventory.concurrency=" + options.concurrency());
+        args.add("--dedup.consumer-name=" + consumerName);
+        if (options.springArgs().stream().noneMatch(arg -> arg.startsWith("--logging.level.io.dedupconsumer"))) {
+            // one warning per conflict, invalid record and dead letter would bury the table; the table counts them
+            args.add("--logging.level.io.dedupconsumer.core.Deduplicator=ERROR");
+            args.add("--logging.level.io.dedupconsumer.examples.inventory.DeadLetters=ERROR");
+        }
+        return args;
+    }
+
+    private static List<String> instanceArgs(List<String> common, String group, String instance) {
+        List<String> args = new ArrayList<>(common);
+        args.add("--spring.kafka.consumer.group-id=" + group);
+        args.add("--spring.kafka.client-id=" + group.replace("-live", "") + "-" + instance);
+        return args;
+    }
+
+    private static void seed(JdbcTemplate jdbc, Workload workload) {
+        List<Object[]> rows = new ArrayList<>();
+        for (String sku : workload.skus()) {
+            rows.add(new Object[] {sku, workload.initialStock()});
+        }
+        jdbc.batchUpdate("INSERT INTO stock (sku, available) VALUES (?, ?)", rows);
+    }
+
+    private void produce(String bootstrapServers, String topic, Workload workload) {
+        long start = System.nanoTime();
+        WorkloadProducer.send(bootstrapServers, topic, workload);
+        out.printf("      %d records sent in %.1f s%n", workload.records().size(), seconds(start));
+    }
+
+    private static Map<Outcome, Long> sum(List<InventoryInstance> instances, String consumerName) {
+        Map<Outcome, Long> total = new EnumMap<>(Outcome.class);
+        for (InventoryInstance instance : instances) {
+            instance.outcomes(consumerName).forEach((outcome, count) -> total.merge(outcome, count, Long::sum));
+        }
+        return total;
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    /** A short id that keeps this run's topic, SKUs, event ids and consumer name apart from other runs'. */
+    private static String runId() {
+        String letters = "abcdefghijkmnpqrstuvwxyz";
+        String alphabet = letters + "23456789";
+        SecureRandom random = new SecureRandom();
+        StringBuilder id = new StringBuilder().append(letters.charAt(random.nextInt(letters.length())));
+        for (int i = 0; i < 4; i++) {
+            id.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return id.toString();
+    }
+}

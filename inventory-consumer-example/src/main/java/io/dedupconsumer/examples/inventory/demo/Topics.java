@@ -1,0 +1,166 @@
+package io.dedupconsumer.examples.inventory.demo;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * The run's topics: creates them (and waits until every partition has a leader, so that the first records sent do not
+ * race the partitions' creation), and reads how far a consumer group got from the offsets it committed, the signal
+ * that records are done for good: the service commits an offset only after the record's database transaction did.
+ */
+final class Topics {
+
+    private static final long ADMIN_TIMEOUT_SECONDS = 30;
+    private static final long REACH_TIMEOUT_SECONDS = 15;
+    private static final long POLL_MILLIS = 200;
+
+    private final Admin admin;
+
+    Topics(Admin admin) {
+        this.admin = admin;
+    }
+
+    /**
+     * Fails fast, with the address in the message, when no broker answers.
+     *
+     * @throws IllegalStateException when the cluster does not answer within {@value #REACH_TIMEOUT_SECONDS} s
+     */
+    void requireReachable(String bootstrapServers) {
+        try {
+            admin.describeCluster().nodes().get(REACH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reaching Kafka at " + bootstrapServers, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("no Kafka broker answers at " + bootstrapServers + " within "
+                    + REACH_TIMEOUT_SECONDS + " s");
+        }
+    }
+
+    /**
+     * Creates the topics (a topic that exists is left as it is) and waits until each partition has a leader.
+     *
+     * @throws IllegalStateException when they cannot be created or get no leaders in time
+     */
+    void create(List<String> names, int partitions) {
+        List<NewTopic> topics = names.stream().map(name -> new NewTopic(name, Optional.of(partitions), Optional.empty()))
+                .toList();
+        try {
+            for (Map.Entry<String, KafkaFuture<Void>> created : admin.createTopics(topics).values().entrySet()) {
+                try {
+                    created.getValue().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + created.getKey() + ": " + e.getCause(), e);
+                    }
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADMIN_TIMEOUT_SECONDS);
+            while (!haveLeaders(names)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topics " + names + " have no leader for every partition after "
+                            + ADMIN_TIMEOUT_SECONDS + " s");
+                }
+                pause();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating " + names, e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("timed out creating " + names, e);
+        }
+    }
+
+    private boolean haveLeaders(List<String> names) throws InterruptedException, TimeoutException {
+        try {
+            return admin.describeTopics(names).allTopicNames().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).values()
+                    .stream().flatMap(description -> description.partitions().stream())
+                    .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+        } catch (ExecutionException e) {
+            return false; // not known everywhere yet
+        }
+    }
+
+    /** The sum of the latest offsets of every partition of {@code topic}: how many records it holds. */
+    long endOffsets(String topic) {
+        try {
+            List<TopicPartitionInfo> partitions = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(topic).partitions();
+            Map<TopicPartition, OffsetSpec> latest = partitions.stream().collect(Collectors.toMap(
+                    p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
+            return admin.listOffsets(latest).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).values().stream()
+                    .mapToLong(ListOffsetsResultInfo::offset).sum();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the offsets of " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the offsets of " + topic + ": " + e, e);
+        }
+    }
+
+    /** The sum of the offsets {@code group} committed on {@code topic}: how many of its records the group finished. */
+    long committed(String group, String topic) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return offsets.entrySet().stream()
+                    .filter(entry -> entry.getKey().topic().equals(topic) && entry.getValue() != null)
+                    .mapToLong(entry -> entry.getValue().offset()).sum();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the offsets of group " + group, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the offsets of group " + group + ": " + e, e);
+        }
+    }
+
+    /**
+     * Waits until {@code group} committed {@code total} records of {@code topic}, printing a progress line every
+     * {@code every}.
+     *
+     * @return the records committed when it returned: {@code total}, or fewer when {@code timeout} passed first
+     */
+    long await(String label, String group, String topic, long total, Duration timeout, Duration every, PrintStream out) {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        long nextReport = start + every.toNanos();
+        long done = committed(group, topic);
+        while (done < total && System.nanoTime() < deadline) {
+            pause();
+            done = committed(group, topic);
+            long now = System.nanoTime();
+            if (now >= nextReport && done < total) {
+                double seconds = (now - start) / 1e9;
+                out.printf("      %s: %d/%d records (%d%%), %.0f records/s%n", label, done, total, 100 * done / total,
+                        done / seconds);
+                nextReport = now + every.toNanos();
+            }
+        }
+        return done;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(POLL_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the consumer group", e);
+        }
+    }
+}
