@@ -31,6 +31,10 @@ record DatabaseState(Map<String, Integer> stock, List<LedgerRow> ledger, Map<Str
      * @param result {@code APPLIED}, {@code OUT_OF_STOCK} or {@code NOTHING_TO_CANCEL}
      */
     record LedgerRow(String eventId, String sku, int delta, String result) {
+        @Override
+        public String toString() {
+            return result + " " + (delta > 0 ? "+" : "") + delta + " " + sku;
+        }
     }
 
     /**

@@ -282,8 +282,8 @@ final class InventoryVerifier {
                 matching++;
             } else {
                 v.example("ledger rows as the model (result and delta)", "event " + decision.eventId() + " at "
-                        + decision.first().coordinates() + ": model " + decision.ledgerResult() + " " + decision.delta()
-                        + " " + decision.sku() + ", ledger " + rows);
+                        + decision.first().coordinates() + ": model " + decision.ledgerResult() + " "
+                        + (decision.delta() > 0 ? "+" : "") + decision.delta() + " " + decision.sku() + ", ledger " + rows);
             }
         }
         Set<String> skus = model.initialStock().keySet();
@@ -291,7 +291,7 @@ final class InventoryVerifier {
         for (LedgerRow row : db.ledger()) {
             if (!model.decisions().containsKey(row.eventId()) && skus.contains(row.sku())) {
                 strangers++;
-                v.example("ledger rows of events not in the topic", row.toString());
+                v.example("ledger rows of events not in the topic", "event " + row.eventId() + ": " + row);
             }
         }
         v.check(ONCE, "ledger rows (one per applied or refused-in-stock event)", expectedRows, rowsOfModelEvents,
