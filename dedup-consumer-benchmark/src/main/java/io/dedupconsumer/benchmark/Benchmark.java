@@ -98,7 +98,7 @@ final class Benchmark {
             check = RunResult.Check.of(scenario, timing.records(), null, expected);
         } else {
             try (ScenarioDatabase db = ScenarioDatabase.create(database, "bench_" + scenario.name(),
-                    workload.partitionCount(), scenario.urlParameters())) {
+                    workload.partitionCount(), scenario.urlParameters(database))) {
                 timing = ConsumerRun.run(broker, workload, limit, group, processors(scenario, db, group),
                         settings.runTimeout());
                 check = RunResult.Check.of(scenario, timing.records(), db.totals(), expected);
@@ -106,12 +106,13 @@ final class Benchmark {
         }
         RunResult result = new RunResult(scenario, database, workload.partitionCount(), workload.duplicatePercent(),
                 repetition, timing.records(), timing.elapsedNanos(), timing.latencies().quantile(0.50),
-                timing.latencies().quantile(0.99), check);
-        log.info("{} | {} | {} | {} partition(s) | {}% dup | {} records | {} records/s | p50 {} ms | p99 {} ms | {}",
+                timing.latencies().quantile(0.99), timing.cpuNanos(), check);
+        log.info("{} | {} | {} | {} partition(s) | {}% dup | {} records | {} records/s | p50 {} ms | p99 {} ms | "
+                + "{} µs CPU/record | {}",
                 repetition == 0 ? "warm-up" : "rep " + repetition, scenario.label(),
                 database == null ? "-" : database.label(), workload.partitionCount(), workload.duplicatePercent(),
                 result.records(), Math.round(result.recordsPerSecond()), result.p50Nanos() / 1_000_000,
-                result.p99Nanos() / 1_000_000, check.ok() ? "checked" : "CHECK FAILED " + check);
+                result.p99Nanos() / 1_000_000, Math.round(result.cpuMicrosPerRecord()), check.ok() ? "checked" : "CHECK FAILED " + check);
         if (!check.ok()) {
             throw new IllegalStateException(scenario.label() + " on " + (database == null ? "-" : database.label())
                     + " left wrong totals: " + check);
@@ -149,6 +150,22 @@ final class Benchmark {
                 Deduplicator deduplicator = deduplicator(db, group);
                 yield () -> batch -> {
                     BatchResult result = deduplicator.processBatch(batch, sideEffect);
+                    if (!result.complete()) {
+                        throw result.failure();
+                    }
+                };
+            }
+            case DEDUP_BATCH_JDBC -> {
+                DeferredSideEffect deferred = new DeferredSideEffect();
+                Deduplicator deduplicator = Deduplicator.builder()
+                        .consumerName(group)
+                        .transactionRunner(deferred.transactions(db.dataSource()))
+                        .dialect(db.database().dialect())
+                        .dedupKey(DedupKey.header(Event.ID_HEADER))
+                        .meterRegistry(new SimpleMeterRegistry())
+                        .build();
+                yield () -> batch -> {
+                    BatchResult result = deduplicator.processBatch(batch, deferred);
                     if (!result.complete()) {
                         throw result.failure();
                     }

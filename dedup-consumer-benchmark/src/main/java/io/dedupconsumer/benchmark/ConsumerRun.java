@@ -1,6 +1,8 @@
 package io.dedupconsumer.benchmark;
 
 import io.dedupconsumer.testkit.KafkaBroker;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,11 +52,13 @@ final class ConsumerRun {
      *
      * @param records records processed and committed
      * @param elapsedNanos from the common start to the last consumer's last commit
+     * @param cpuNanos CPU time the consumer threads used in their loops (Kafka client, processing, JDBC driver),
+     *     which unlike wall time does not include waiting for the database
      */
-    record Timing(long records, long elapsedNanos, Latencies latencies) {
+    record Timing(long records, long elapsedNanos, long cpuNanos, Latencies latencies) {
     }
 
-    private record PartitionTiming(long records, long finishedNanos, Latencies latencies) {
+    private record PartitionTiming(long records, long finishedNanos, long cpuNanos, Latencies latencies) {
     }
 
     /**
@@ -91,14 +95,16 @@ final class ConsumerRun {
             go.countDown();
             List<PartitionTiming> timings = collect(consumers, deadline);
             long records = 0;
+            long cpu = 0;
             long finished = start;
             List<Latencies> latencies = new ArrayList<>(partitions);
             for (PartitionTiming timing : timings) {
                 records += timing.records();
+                cpu += timing.cpuNanos();
                 finished = Math.max(finished, timing.finishedNanos());
                 latencies.add(timing.latencies());
             }
-            return new Timing(records, finished - start, Latencies.merge(latencies));
+            return new Timing(records, finished - start, cpu, Latencies.merge(latencies));
         } finally {
             threads.shutdownNow();
         }
@@ -126,6 +132,8 @@ final class ConsumerRun {
         Latencies latencies = new Latencies();
         long records = 0;
         long finished;
+        long cpu;
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             try {
                 consumer.assign(List.of(partition));
@@ -135,6 +143,7 @@ final class ConsumerRun {
                 ready.countDown();
             }
             go.await();
+            long cpuStart = threads.getCurrentThreadCpuTime();
             long position = 0;
             while (position < end) {
                 if (System.nanoTime() > deadline) {
@@ -158,7 +167,8 @@ final class ConsumerRun {
                 records += keep;
             }
             finished = System.nanoTime();
+            cpu = threads.getCurrentThreadCpuTime() - cpuStart;
         }
-        return new PartitionTiming(records, finished, latencies);
+        return new PartitionTiming(records, finished, cpu, latencies);
     }
 }

@@ -63,32 +63,35 @@ final class Report {
             out.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f |%n", rate.database().label(),
                     rate.transactionsPerSecond(), rate.bulkRowsPerSecond()));
         }
-        out.append("\n| scenario | db | partitions | dup % | records | records/s | p50 ms | p99 ms | ratio |\n")
-                .append("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+        out.append("\n| scenario | db | partitions | dup % | records | records/s | p50 ms | p99 ms | CPU µs/record | ratio |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (RunResult.Configuration configuration : configurations()) {
             List<RunResult> runs = runs(configuration);
-            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %,d | %,.0f | %.1f | %.1f | %s |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %,d | %,.0f | %.1f | %.1f | %.1f | %s |%n",
                     configuration.scenario().label(), label(configuration.database()), configuration.partitions(),
                     configuration.duplicatePercent(), runs.get(0).records(), medianRecordsPerSecond(configuration),
                     median(runs.stream().map(r -> r.p50Nanos() / 1e6).toList()),
-                    median(runs.stream().map(r -> r.p99Nanos() / 1e6).toList()), ratios(configuration)));
+                    median(runs.stream().map(r -> r.p99Nanos() / 1e6).toList()),
+                    median(runs.stream().map(RunResult::cpuMicrosPerRecord).toList()), ratios(configuration)));
         }
-        out.append("\n| db | partitions | dup % | dedup ÷ unsafe, tx/poll | dedup ÷ unsafe JDBC batch | "
-                + "dedup tx/poll ÷ dedup tx/record | dedup tx/record ÷ commit rate |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        out.append("\n| db | partitions | dup % | dedup ÷ unsafe, tx/poll | dedup ÷ unsafe, JDBC-batched | "
+                + "dedup tx/poll ÷ dedup tx/record | dedup JDBC-batched ÷ dedup tx/record | "
+                + "dedup tx/record ÷ commit rate |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RunResult.Configuration configuration : configurations()) {
             if (configuration.scenario() != Scenario.DEDUP_BATCH) {
                 continue;
             }
             Database database = configuration.database();
-            Scenario bestJdbc = database == Database.MARIADB ? Scenario.UNSAFE_BATCH_JDBC_REWRITE : Scenario.UNSAFE_BATCH_JDBC;
+            RunResult.Configuration batched = with(configuration, Scenario.DEDUP_BATCH_JDBC);
             double perRecord = medianRecordsPerSecond(with(configuration, Scenario.DEDUP_RECORD));
             double commitRate = commitRates.stream().filter(r -> r.database() == database)
                     .mapToDouble(CommitProbe.CommitRate::transactionsPerSecond).findFirst().orElse(Double.NaN);
-            out.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s |%n", database.label(),
+            out.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s | %s |%n", database.label(),
                     configuration.partitions(), configuration.duplicatePercent(),
                     times(medianRatio(configuration, with(configuration, Scenario.UNSAFE_BATCH))),
-                    times(medianRatio(configuration, with(configuration, bestJdbc))),
+                    times(medianRatio(batched, with(configuration, Scenario.DEDUP_BATCH_JDBC.baseline(database)))),
                     times(medianRatio(configuration, with(configuration, Scenario.DEDUP_RECORD))),
+                    times(medianRatio(batched, with(configuration, Scenario.DEDUP_RECORD))),
                     times(perRecord / commitRate)));
         }
         return out.toString();
@@ -96,11 +99,11 @@ final class Report {
 
     private String ratios(RunResult.Configuration configuration) {
         List<String> parts = new ArrayList<>();
-        Scenario baseline = configuration.scenario().baseline();
+        Scenario baseline = configuration.scenario().baseline(configuration.database());
         if (baseline != null) {
             parts.add(times(medianRatio(configuration, with(configuration, baseline))) + " " + baseline.label());
         }
-        if (configuration.scenario() == Scenario.DEDUP_BATCH) {
+        if (configuration.scenario() == Scenario.DEDUP_BATCH || configuration.scenario() == Scenario.DEDUP_BATCH_JDBC) {
             parts.add(times(medianRatio(configuration, with(configuration, Scenario.DEDUP_RECORD))) + " "
                     + Scenario.DEDUP_RECORD.label());
         }

@@ -7,13 +7,19 @@ package io.dedupconsumer.benchmark;
  * @param repetition 1-based; 0 for a warm-up run, which is never reported
  * @param p50Nanos median poll-to-commit latency of the run's records
  * @param p99Nanos 99th percentile poll-to-commit latency
+ * @param cpuNanos CPU time of the consumer threads during the run
  * @param check what the run left behind against what it must have left
  */
 record RunResult(Scenario scenario, Database database, int partitions, int duplicatePercent, int repetition,
-        long records, long elapsedNanos, long p50Nanos, long p99Nanos, Check check) {
+        long records, long elapsedNanos, long p50Nanos, long p99Nanos, long cpuNanos, Check check) {
 
     double recordsPerSecond() {
         return records * 1e9 / elapsedNanos;
+    }
+
+    /** Consumer-thread CPU per record: the client-side cost, free of the database's wait. */
+    double cpuMicrosPerRecord() {
+        return cpuNanos / 1e3 / records;
     }
 
     /** The configuration, without the repetition: runs with the same one are aggregated. */

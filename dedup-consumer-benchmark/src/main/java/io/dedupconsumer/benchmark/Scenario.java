@@ -19,7 +19,13 @@ enum Scenario {
     /** As {@link #UNSAFE_BATCH_JDBC} with Connector/J's {@code rewriteBatchedStatements=true} (MariaDB only). */
     UNSAFE_BATCH_JDBC_REWRITE("unsafe, tx/poll, JDBC batch, rewrite", false, true),
     /** {@code Deduplicator.processBatch}: claims and side effects of a poll in one transaction. */
-    DEDUP_BATCH("dedup, tx/poll", false, true);
+    DEDUP_BATCH("dedup, tx/poll", false, true),
+    /**
+     * {@code Deduplicator.processBatch} with a handler that queues its statements for one JDBC batch before the commit
+     * ({@link DeferredSideEffect}); on MariaDB with {@code rewriteBatchedStatements=true}. Compared with the best
+     * unsafe JDBC batch.
+     */
+    DEDUP_BATCH_JDBC("dedup, tx/poll, JDBC-batched handler", false, true);
 
     private final String label;
     private final boolean perRecord;
@@ -45,24 +51,26 @@ enum Scenario {
     }
 
     boolean deduplicates() {
-        return this == DEDUP_RECORD || this == DEDUP_BATCH;
+        return this == DEDUP_RECORD || this == DEDUP_BATCH || this == DEDUP_BATCH_JDBC;
     }
 
     boolean runsOn(Database database) {
         return this != UNSAFE_BATCH_JDBC_REWRITE || database == Database.MARIADB;
     }
 
-    /** The JDBC URL parameters the scenario's pool needs. */
-    String urlParameters() {
-        return this == UNSAFE_BATCH_JDBC_REWRITE ? "rewriteBatchedStatements=true" : "";
+    /** The JDBC URL parameters the scenario's pool needs on {@code database}. */
+    String urlParameters(Database database) {
+        boolean rewrite = this == UNSAFE_BATCH_JDBC_REWRITE || this == DEDUP_BATCH_JDBC;
+        return rewrite && database == Database.MARIADB ? "rewriteBatchedStatements=true" : "";
     }
 
-    /** The scenario this one is compared with in the same run, or {@code null}. */
-    Scenario baseline() {
+    /** The scenario this one is compared with on {@code database} in the same run, or {@code null}. */
+    Scenario baseline(Database database) {
         return switch (this) {
             case DEDUP_RECORD -> UNSAFE_RECORD;
             case DEDUP_BATCH, UNSAFE_BATCH_JDBC -> UNSAFE_BATCH;
             case UNSAFE_BATCH_JDBC_REWRITE -> UNSAFE_BATCH_JDBC;
+            case DEDUP_BATCH_JDBC -> database == Database.MARIADB ? UNSAFE_BATCH_JDBC_REWRITE : UNSAFE_BATCH_JDBC;
             default -> null;
         };
     }
