@@ -3,11 +3,12 @@
 -- a DBA may apply it by hand instead. To use another table name, rename it here and configure
 -- the same name in the library.
 --
--- utf8mb4_bin: keys compare byte for byte. A case- or accent-insensitive collation would make
--- 'order-A' and 'order-a' one key, i.e. a false duplicate.
+-- dedup_key is VARBINARY: keys compare byte for byte. A case- or accent-insensitive collation would make
+-- 'order-A' and 'order-a' one key, and even utf8mb4_bin is PAD SPACE ('order-a ' = 'order-a'): both are false
+-- duplicates. 1020 bytes hold the 255 characters (UTF-8, at most 4 bytes each) the library accepts.
 CREATE TABLE dedup_record (
     consumer_name    VARCHAR(100)  NOT NULL,
-    dedup_key        VARCHAR(255)  NOT NULL,
+    dedup_key        VARBINARY(1020) NOT NULL,
     fingerprint      VARBINARY(32) NOT NULL,
     outcome          VARCHAR(16)   NOT NULL,
     reason           VARCHAR(500)  NULL,

@@ -14,6 +14,7 @@ final class DedupMetrics {
     private final Counter handlerFailures;
     private final Counter databaseUnavailable;
     private final Counter transientRetries;
+    private final Counter guardHits;
     private final Timer recordTransactions;
     private final Timer batchTransactions;
     private final Timer handler;
@@ -31,6 +32,9 @@ final class DedupMetrics {
                 .tag("consumer", consumer).tag("kind", "database-unavailable").register(registry);
         transientRetries = Counter.builder("dedup.transient.retries")
                 .description("Transactions run again after a deadlock, serialization failure or lock wait timeout")
+                .tag("consumer", consumer).register(registry);
+        guardHits = Counter.builder("dedup.guard.hits")
+                .description("Duplicates recognised by the DedupGuard without a database round trip")
                 .tag("consumer", consumer).register(registry);
         recordTransactions = Timer.builder("dedup.transaction").description("Claim, handler and commit, in one transaction")
                 .tag("consumer", consumer).tag("mode", "record").register(registry);
@@ -50,6 +54,10 @@ final class DedupMetrics {
 
     void transientRetry() {
         transientRetries.increment();
+    }
+
+    void guardHit() {
+        guardHits.increment();
     }
 
     void transaction(boolean batch, long nanos) {

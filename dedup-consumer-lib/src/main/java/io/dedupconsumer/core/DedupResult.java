@@ -10,7 +10,7 @@ package io.dedupconsumer.core;
  * @param firstOutcome for {@link Outcome#DUPLICATE} and {@link Outcome#CONFLICT}, the outcome recorded for the first
  *     delivery of the key (e.g. a duplicate of a {@code REJECTED} record); {@code null} otherwise
  * @param firstDelivery for {@link Outcome#DUPLICATE} and {@link Outcome#CONFLICT}, where the first delivery came from,
- *     as {@code topic-partition@offset}; {@code null} otherwise
+ *     as {@code topic-partition@offset}; {@code null} otherwise, and for a duplicate a {@link DedupGuard} recognised
  */
 public record DedupResult(Outcome outcome, String dedupKey, String reason, Outcome firstOutcome, String firstDelivery) {
 

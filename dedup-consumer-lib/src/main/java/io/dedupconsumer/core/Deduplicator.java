@@ -49,6 +49,7 @@ public final class Deduplicator {
     private final Clock clock;
     private final int transientAttempts;
     private final DedupMetrics metrics;
+    private final DedupGuard guard;
 
     private Deduplicator(Builder b) {
         this.consumerName = b.consumerName;
@@ -59,6 +60,7 @@ public final class Deduplicator {
         this.clock = b.clock;
         this.transientAttempts = b.transientAttempts;
         this.metrics = new DedupMetrics(b.meterRegistry, consumerName);
+        this.guard = b.guard;
     }
 
     /** A builder; {@code consumerName}, {@code dedupKey} and a {@code dataSource} (or {@code transactionRunner}) are required. */
@@ -84,8 +86,15 @@ public final class Deduplicator {
      * @throws RecordProcessingException when the handler or the database failed; the transaction rolled back
      */
     public <K, V> DedupResult process(ConsumerRecord<K, V> record, RecordHandler<K, V> handler) {
-        DedupResult result = processClaimable(record, prepare(record), handler);
+        Claimable claim = prepare(record);
+        if (guard != null) {
+            claim = consultGuard(List.of(claim)).get(0);
+        }
+        DedupResult result = processClaimable(record, claim, handler);
         count(result, record);
+        if (guard != null) {
+            teachGuard(List.of(claim), List.of(result));
+        }
         return result;
     }
 
@@ -102,10 +111,16 @@ public final class Deduplicator {
         for (ConsumerRecord<K, V> record : records) {
             claims.add(prepare(record));
         }
+        if (guard != null) {
+            claims = consultGuard(claims);
+        }
         List<DedupResult> done = new ArrayList<>(records.size());
         Failure failure = processRange(records, claims, 0, records.size(), handler, done);
         for (int i = 0; i < done.size(); i++) {
             count(done.get(i), records.get(i));
+        }
+        if (guard != null) {
+            teachGuard(claims, done);
         }
         if (failure == null) {
             return new BatchResult(done, -1, null);
@@ -115,8 +130,8 @@ public final class Deduplicator {
     }
 
     private <K, V> DedupResult processClaimable(ConsumerRecord<K, V> record, Claimable claim, RecordHandler<K, V> handler) {
-        if (claim.invalid() != null) {
-            return claim.invalid();
+        if (claim.decided() != null) {
+            return claim.decided();
         }
         long start = System.nanoTime();
         try {
@@ -181,7 +196,7 @@ public final class Deduplicator {
         List<ClaimRequest> requests = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
             Claimable claim = claims.get(i);
-            if (claim.invalid() == null && firstIndex.putIfAbsent(claim.key(), i) == null) {
+            if (claim.decided() == null && firstIndex.putIfAbsent(claim.key(), i) == null) {
                 requests.add(request(records.get(i), claim));
             }
         }
@@ -190,8 +205,8 @@ public final class Deduplicator {
         List<DedupResult> results = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
             Claimable claim = claims.get(i);
-            if (claim.invalid() != null) {
-                results.add(claim.invalid());
+            if (claim.decided() != null) {
+                results.add(claim.decided());
                 continue;
             }
             StoredClaim holder = held.get(claim.key());
@@ -241,6 +256,53 @@ public final class Deduplicator {
         }
         return new DedupResult(Outcome.CONFLICT, claim.key(), "same dedup key as " + holder.firstDelivery()
                 + " but a different payload (fingerprint mismatch); not applied", firstOutcome, holder.firstDelivery());
+    }
+
+    /** Decides, without the database, the records whose key and fingerprint the guard remembers. */
+    private List<Claimable> consultGuard(List<Claimable> claims) {
+        List<String> keys = new ArrayList<>(claims.size());
+        for (Claimable claim : claims) {
+            if (claim.decided() == null) {
+                keys.add(claim.key());
+            }
+        }
+        if (keys.isEmpty()) {
+            return claims;
+        }
+        Map<String, DedupGuard.Remembered> known = guard.recall(consumerName, keys);
+        if (known.isEmpty()) {
+            return claims;
+        }
+        List<Claimable> decided = new ArrayList<>(claims.size());
+        for (Claimable claim : claims) {
+            DedupGuard.Remembered remembered = claim.decided() == null ? known.get(claim.key()) : null;
+            if (remembered != null && Arrays.equals(remembered.fingerprint(), claim.fingerprint())) {
+                metrics.guardHit();
+                claim = new Claimable(claim.key(), claim.fingerprint(),
+                        new DedupResult(Outcome.DUPLICATE, claim.key(), null, remembered.outcome(), null));
+            }
+            decided.add(claim);
+        }
+        return decided;
+    }
+
+    /** Teaches the guard the keys whose claims are now committed (new ones, and duplicates the database found). */
+    private void teachGuard(List<Claimable> claims, List<DedupResult> results) {
+        Map<String, DedupGuard.Remembered> committed = new HashMap<>();
+        for (int i = 0; i < results.size(); i++) {
+            DedupResult result = results.get(i);
+            Outcome first = switch (result.outcome()) {
+                case PROCESSED, REJECTED -> result.outcome();
+                case DUPLICATE -> result.firstDelivery() == null ? null : result.firstOutcome();
+                default -> null;
+            };
+            if (first != null) {
+                committed.put(result.dedupKey(), new DedupGuard.Remembered(claims.get(i).fingerprint(), first));
+            }
+        }
+        if (!committed.isEmpty()) {
+            guard.remember(consumerName, committed);
+        }
     }
 
     private Claimable prepare(ConsumerRecord<?, ?> record) {
@@ -320,8 +382,8 @@ public final class Deduplicator {
         return record.topic() + "-" + record.partition() + "@" + record.offset();
     }
 
-    /** A record ready to claim, or the reason it cannot be. */
-    private record Claimable(String key, byte[] fingerprint, DedupResult invalid) {
+    /** A record ready to claim, or its result when that was decided without a claim (no usable key, a guard hit). */
+    private record Claimable(String key, byte[] fingerprint, DedupResult decided) {
         static Claimable invalid(String key, String reason) {
             return new Claimable(key, null, DedupResult.invalid(key, reason));
         }
@@ -356,6 +418,7 @@ public final class Deduplicator {
         private MeterRegistry meterRegistry = Metrics.globalRegistry;
         private Clock clock = Clock.systemUTC();
         private int transientAttempts = 5;
+        private DedupGuard guard;
 
         private Builder() {
         }
@@ -427,6 +490,15 @@ public final class Deduplicator {
                 throw new IllegalArgumentException("transientAttempts: " + transientAttempts + " is out of range; use 1 to 100");
             }
             this.transientAttempts = transientAttempts;
+            return this;
+        }
+
+        /**
+         * An optional fast check in front of the dedup table (e.g. {@code RedisDedupGuard}); none by default. Records
+         * it remembers with the same fingerprint are {@link Outcome#DUPLICATE} without a database round trip.
+         */
+        public Builder guard(DedupGuard guard) {
+            this.guard = Objects.requireNonNull(guard, "guard");
             return this;
         }
 

@@ -9,7 +9,9 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -41,6 +43,7 @@ public final class DedupStore {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
     private static final HexFormat HEX = HexFormat.of();
+    private static final DateTimeFormatter MYSQL_DATETIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
 
     private final String table;
     private final Dialect configuredDialect;
@@ -124,6 +127,11 @@ public final class DedupStore {
             Instant now) throws SQLException {
         Statements sql = statements(connection);
         Map<String, StoredClaim> held = new HashMap<>();
+        // Every claimant locks keys in the same order, so two batches sharing keys wait for each other instead of
+        // deadlocking (a deadlock would only cost a retry, but a retry of a whole batch).
+        List<ClaimRequest> ordered = new ArrayList<>(requests);
+        ordered.sort(Comparator.comparing(ClaimRequest::dedupKey));
+        requests = ordered;
         for (int from = 0; from < requests.size(); from += Statements.CHUNK) {
             List<ClaimRequest> chunk = requests.subList(from, Math.min(requests.size(), from + Statements.CHUNK));
             if (sql.dialect == Dialect.POSTGRESQL) {
@@ -284,8 +292,9 @@ public final class DedupStore {
 
     private static void bindTime(PreparedStatement ps, int index, Dialect dialect, Instant time) throws SQLException {
         if (dialect == Dialect.MYSQL) {
-            // DATETIME has no zone: the table stores UTC.
-            ps.setObject(index, LocalDateTime.ofInstant(time, ZoneOffset.UTC), Types.TIMESTAMP);
+            // DATETIME has no zone: the table stores UTC. Bound as text because Connector/J reads MariaDB's
+            // protocol version as 5.5.5 and would drop the milliseconds of a temporal parameter.
+            ps.setString(index, MYSQL_DATETIME.format(LocalDateTime.ofInstant(time, ZoneOffset.UTC)));
         } else {
             ps.setObject(index, time.atOffset(ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
         }

@@ -301,31 +301,31 @@ public final class TestDatabase {
 
     private String jdbcUrl(String databaseName, String urlHost, int urlPort) {
         return switch (this.kind) {
-            case MARIADB -> "jdbc:mysql://" + urlHost + ":" + urlPort + "/" + databaseName
-                    + "?connectTimeout=" + CONNECTION_TIMEOUT_MILLIS
-                    + "&socketTimeout=" + SOCKET_TIMEOUT_SECONDS * 1000 + withExtraParams();
-            case POSTGRESQL -> "jdbc:postgresql://" + urlHost + ":" + urlPort + "/" + this.database
-                    + "?currentSchema=" + databaseName
-                    + "&connectTimeout=" + CONNECTION_TIMEOUT_MILLIS / 1000
-                    + "&socketTimeout=" + SOCKET_TIMEOUT_SECONDS + withExtraParams();
+            case MARIADB -> serverUrl(urlHost, urlPort, databaseName, "");
+            case POSTGRESQL -> serverUrl(urlHost, urlPort, this.database, "currentSchema=" + databaseName + "&");
             case H2 -> throw new UnsupportedOperationException("H2 has no server");
         };
     }
 
-    private String withExtraParams() {
-        return this.extraParams.isEmpty() ? "" : "&" + this.extraParams;
-    }
-
+    /** The server itself (no particular database), for creating and dropping databases. */
     private String adminUrl() {
-        return switch (this.kind) {
-            case MARIADB -> "jdbc:mysql://" + this.host + ":" + this.port + "/?connectTimeout="
-                    + CONNECTION_TIMEOUT_MILLIS + "&socketTimeout=" + SOCKET_TIMEOUT_SECONDS * 1000
-                    + withExtraParams();
-            case POSTGRESQL -> "jdbc:postgresql://" + this.host + ":" + this.port + "/" + this.database
-                    + "?connectTimeout=" + CONNECTION_TIMEOUT_MILLIS / 1000 + "&socketTimeout="
-                    + SOCKET_TIMEOUT_SECONDS + withExtraParams();
-            case H2 -> throw new UnsupportedOperationException("H2 has no server");
-        };
+        requireServer();
+        return serverUrl(this.host, this.port, this.kind == Kind.POSTGRESQL ? this.database : "", "");
+    }
+
+    /**
+     * Timeouts so a vanished server errors within seconds; no TLS on the loopback. Parameters from
+     * the environment come last, so they win.
+     */
+    private String serverUrl(String urlHost, int urlPort, String path, String leadingParams) {
+        String timeouts = this.kind == Kind.MARIADB
+                ? "connectTimeout=" + CONNECTION_TIMEOUT_MILLIS + "&socketTimeout=" + SOCKET_TIMEOUT_SECONDS * 1000
+                        + "&sslMode=DISABLED"
+                : "connectTimeout=" + CONNECTION_TIMEOUT_MILLIS / 1000 + "&socketTimeout=" + SOCKET_TIMEOUT_SECONDS
+                        + "&sslmode=disable";
+        String scheme = this.kind == Kind.MARIADB ? "jdbc:mysql://" : "jdbc:postgresql://";
+        return scheme + urlHost + ":" + urlPort + "/" + path + "?" + leadingParams + timeouts
+                + (this.extraParams.isEmpty() ? "" : "&" + this.extraParams);
     }
 
     private HikariDataSource pool(String poolName, String url) {

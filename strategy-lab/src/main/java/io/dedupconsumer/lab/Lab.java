@@ -42,7 +42,7 @@ public final class Lab implements Callable<Integer> {
                     + "whole set once per value (default: ${DEFAULT-VALUE}).")
     List<Long> raceWindowsMs;
 
-    @Option(names = "--jdbc-url", defaultValue = "jdbc:mysql://127.0.0.1:3306/test",
+    @Option(names = "--jdbc-url", defaultValue = Endpoints.LOCAL_JDBC_URL,
             description = "Any database on the server; the lab creates and drops its own next to it (default: ${DEFAULT-VALUE}).")
     String jdbcUrl;
 
@@ -75,7 +75,7 @@ public final class Lab implements Callable<Integer> {
                         "--strategies: unknown strategy '" + name + "', known: " + StrategyCatalog.NAMES);
             }
         }
-        Endpoints endpoints = new Endpoints(jdbcUrl, user, password, redisHost, redisPort);
+        Endpoints endpoints = endpoints();
         PrintWriter out = spec.commandLine().getOut();
         List<TrialResult> results = new ArrayList<>();
         try (LabSession session = LabSession.open(endpoints, concurrency)) {
@@ -94,6 +94,14 @@ public final class Lab implements Callable<Integer> {
         out.print(new ResultTable(results).render());
         out.flush();
         return 0;
+    }
+
+    private Endpoints endpoints() {
+        try {
+            return new Endpoints(jdbcUrl, user, password, redisHost, redisPort);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     private List<Plan> plans() {

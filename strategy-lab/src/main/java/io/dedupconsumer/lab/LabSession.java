@@ -53,13 +53,18 @@ final class LabSession implements AutoCloseable {
     static LabSession open(Endpoints endpoints, int maxConcurrency) throws SQLException {
         String database = "lab_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         execute(endpoints, "CREATE DATABASE " + database + " CHARACTER SET utf8mb4");
+        LabSession session = null;
         try {
-            LabSession session = new LabSession(endpoints, database, maxConcurrency);
+            session = new LabSession(endpoints, database, maxConcurrency);
             session.redis.ping();
             log.info("lab database {} created on {}", database, endpoints.jdbcUrl());
             return session;
         } catch (RuntimeException e) {
-            execute(endpoints, "DROP DATABASE IF EXISTS " + database);
+            if (session != null) {
+                session.close();
+            } else {
+                execute(endpoints, "DROP DATABASE IF EXISTS " + database);
+            }
             throw e;
         }
     }

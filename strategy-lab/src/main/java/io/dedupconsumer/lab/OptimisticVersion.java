@@ -5,6 +5,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Optimistic locking with a version column and a bounded retry: read balance and version, check the event, then
@@ -18,6 +20,8 @@ import java.sql.SQLException;
  * the stale snapshot and lose again until the bound is hit.
  */
 final class OptimisticVersion implements Strategy {
+
+    private static final Logger log = LoggerFactory.getLogger(OptimisticVersion.class);
 
     /** MariaDB's "record has changed since last read", raised instead of a 0-row update under innodb_snapshot_isolation (default ON from 11.6). */
     private static final int ER_CHECKREAD = 1020;
@@ -52,6 +56,8 @@ final class OptimisticVersion implements Strategy {
                 return Outcome.SKIPPED;
             }
             if (!compareAndSet(c, e, read)) {
+                log.debug("{}: version {} moved under attempt {}, retrying in a new transaction", e.id(),
+                        read.version(), attempt);
                 c.rollback();
                 continue;
             }

@@ -31,6 +31,8 @@ final class StrategyCatalog {
     StrategyCatalog(JedisPooled redis, RedisNamespace namespace) {
         this.redis = redis;
         this.namespace = namespace;
+        // Lease and wait far beyond any round, so neither expiry nor giving up decides a result; polling every
+        // millisecond lets a waiter take the lock within about a millisecond of its release.
         this.lock = new RedisLock(redis, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMillis(1));
     }
 

@@ -1,0 +1,341 @@
+package io.dedupconsumer.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.dedupconsumer.testkit.TestDatabase;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The dedup table's contract, written once and run against every database the library supports: H2, and the real
+ * MariaDB (through mysql-connector-j) and PostgreSQL servers.
+ */
+class DedupStoreContractTests {
+
+    private static final String CONSUMER = "orders";
+    private static final Instant NOW = Instant.parse("2026-11-24T10:15:30.123Z");
+
+    private final List<HikariDataSource> opened = new ArrayList<>();
+
+    static Stream<TestDatabase> databases() {
+        return Stream.of(TestDatabase.h2(), TestDatabase.mariadb(), TestDatabase.postgresql());
+    }
+
+    static Stream<TestDatabase> servers() {
+        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
+    }
+
+    @AfterEach
+    void closePools() {
+        opened.forEach(HikariDataSource::close);
+    }
+
+    private HikariDataSource migrated(TestDatabase database) {
+        HikariDataSource dataSource = database.create("store");
+        opened.add(dataSource);
+        DedupSchema.migrate(dataSource);
+        return dataSource;
+    }
+
+    private static ClaimRequest request(String key, String payload, long offset) {
+        return new ClaimRequest(key, fingerprint(payload), "orders", 3, offset);
+    }
+
+    private static byte[] fingerprint(String payload) {
+        return io.dedupconsumer.core.Fingerprint.sha256(payload.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void claimOfANewKeyHoldsItAndKeepsWhereTheRecordCameFrom(TestDatabase database) throws SQLException {
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection c = migrated(database).getConnection()) {
+            assertThat(store.claim(c, CONSUMER, request("order-1", "a", 42), NOW)).isEmpty();
+            StoredClaim row = store.find(c, CONSUMER, "order-1").orElseThrow();
+            assertThat(row.fingerprint()).isEqualTo(fingerprint("a"));
+            assertThat(row.outcome()).isEqualTo("PROCESSED");
+            assertThat(row.firstDelivery()).isEqualTo("orders-3@42");
+            assertThat(store.dialect(c)).isEqualTo(expectedDialect(database));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void claimOfAHeldKeyReturnsTheFirstClaimAndLeavesTheTransactionUsable(TestDatabase database) throws SQLException {
+        HikariDataSource dataSource = migrated(database);
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection c = dataSource.getConnection()) {
+            store.claim(c, CONSUMER, request("order-1", "a", 1), NOW);
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            Optional<StoredClaim> holder = store.claim(c, CONSUMER, request("order-1", "b", 2), NOW);
+            assertThat(holder).get().extracting(StoredClaim::firstDelivery).isEqualTo("orders-3@1");
+            // On PostgreSQL a caught unique violation would have aborted the transaction; the claim must not.
+            assertThat(store.claim(c, CONSUMER, request("order-2", "b", 2), NOW)).isEmpty();
+            c.commit();
+        }
+        assertThat(count(dataSource)).isEqualTo(2);
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void sameKeyUnderAnotherConsumerIsAnotherClaim(TestDatabase database) throws SQLException {
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection c = migrated(database).getConnection()) {
+            assertThat(store.claim(c, "inventory", request("event-1", "a", 1), NOW)).isEmpty();
+            assertThat(store.claim(c, "billing", request("event-1", "a", 1), NOW)).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void keysDifferingOnlyInCaseOrAccentsAreDistinct(TestDatabase database) throws SQLException {
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection c = migrated(database).getConnection()) {
+            assertThat(store.claim(c, CONSUMER, request("order-a", "x", 1), NOW)).isEmpty();
+            assertThat(store.claim(c, CONSUMER, request("order-A", "x", 2), NOW)).isEmpty();
+            assertThat(store.claim(c, CONSUMER, request("order-á", "x", 3), NOW)).isEmpty();
+            assertThat(store.claim(c, CONSUMER, request("order-a ", "x", 4), NOW)).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void rollbackReleasesTheClaim(TestDatabase database) throws SQLException {
+        HikariDataSource dataSource = migrated(database);
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            store.claim(c, CONSUMER, request("order-1", "a", 1), NOW);
+            c.rollback();
+            assertThat(store.claim(c, CONSUMER, request("order-1", "a", 1), NOW)).isEmpty();
+            c.commit();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void claimAllReportsExactlyTheKeysAlreadyHeldAcrossChunks(TestDatabase database) throws SQLException {
+        HikariDataSource dataSource = migrated(database);
+        DedupStore store = DedupStore.create("dedup_record", null);
+        List<ClaimRequest> earlier = new ArrayList<>();
+        List<ClaimRequest> batch = new ArrayList<>();
+        for (int i = 0; i < 1_200; i++) {
+            ClaimRequest r = request("event-" + i, "payload-" + i, i);
+            batch.add(r);
+            if (i % 7 == 0) {
+                earlier.add(r);
+            }
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            assertThat(store.claimAll(c, CONSUMER, earlier, NOW)).isEmpty();
+            c.commit();
+            Map<String, StoredClaim> held = store.claimAll(c, CONSUMER, batch, NOW);
+            c.commit();
+            assertThat(held.keySet()).containsExactlyInAnyOrderElementsOf(earlier.stream().map(ClaimRequest::dedupKey).toList());
+            assertThat(held.get("event-700").fingerprint()).isEqualTo(fingerprint("payload-700"));
+        }
+        assertThat(count(dataSource)).isEqualTo(1_200);
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void markRejectedKeepsTheOutcomeAndAShortenedReason(TestDatabase database) throws SQLException {
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection c = migrated(database).getConnection()) {
+            store.claim(c, CONSUMER, request("order-1", "a", 1), NOW);
+            store.markRejected(c, CONSUMER, "order-1", "x".repeat(2_000));
+            assertThat(store.find(c, CONSUMER, "order-1").orElseThrow().outcome()).isEqualTo("REJECTED");
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT reason FROM dedup_record")) {
+                rs.next();
+                assertThat(rs.getString(1)).hasSize(DedupStore.MAX_REASON_LENGTH).endsWith("…");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void purgeDeletesOnlyRowsOlderThanTheCutoffInBoundedBatches(TestDatabase database) throws SQLException {
+        HikariDataSource dataSource = migrated(database);
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection c = dataSource.getConnection()) {
+            for (int i = 0; i < 25; i++) {
+                store.claim(c, CONSUMER, request("old-" + i, "a", i), NOW.minus(Duration.ofDays(8)));
+            }
+            for (int i = 0; i < 5; i++) {
+                store.claim(c, CONSUMER, request("recent-" + i, "a", i), NOW.minus(Duration.ofHours(1)));
+            }
+            Instant cutoff = NOW.minus(Duration.ofDays(7));
+            assertThat(store.purge(c, cutoff, 10)).isEqualTo(10);
+            assertThat(store.purge(c, cutoff, 10)).isEqualTo(10);
+            assertThat(store.purge(c, cutoff, 10)).isEqualTo(5);
+            assertThat(store.purge(c, cutoff, 10)).isZero();
+            assertThat(store.find(c, CONSUMER, "recent-0")).isPresent();
+        }
+        assertThat(count(dataSource)).isEqualTo(5);
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void processedAtKeepsTheInstantToTheMillisecond(TestDatabase database) throws SQLException {
+        HikariDataSource dataSource = migrated(database);
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection c = dataSource.getConnection()) {
+            store.claim(c, CONSUMER, request("order-1", "a", 1), NOW);
+            // Nothing older than the claim itself: a cutoff a millisecond after it deletes it, one at it does not.
+            assertThat(store.purge(c, NOW, 10)).isZero();
+            assertThat(store.purge(c, NOW.plus(1, ChronoUnit.MILLIS), 10)).isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void migrationRunsOnceBesideTheApplicationsOwnTables(TestDatabase database) throws SQLException {
+        HikariDataSource dataSource = database.create("schema");
+        opened.add(dataSource);
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE stock (sku VARCHAR(20) PRIMARY KEY, available INT NOT NULL)");
+        }
+        assertThat(DedupSchema.migrate(dataSource)).isEqualTo(1);
+        assertThat(DedupSchema.migrate(dataSource)).isZero();
+        assertThat(count(dataSource)).isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("servers")
+    void aConcurrentClaimOfTheSameKeyWaitsForTheFirstTransactionThenSeesItsRow(TestDatabase database) throws Exception {
+        HikariDataSource dataSource = migrated(database);
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection first = dataSource.getConnection(); Connection second = dataSource.getConnection()) {
+            first.setAutoCommit(false);
+            second.setAutoCommit(false);
+            assertThat(store.claim(first, CONSUMER, request("order-1", "a", 1), NOW)).isEmpty();
+            CompletableFuture<Optional<StoredClaim>> late = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Optional<StoredClaim> holder = store.claim(second, CONSUMER, request("order-1", "a", 2), NOW);
+                    second.commit();
+                    return holder;
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // The unique index is the lock: the second claim cannot finish while the first transaction is open.
+            assertThat(waitsAtLeast(late, 500)).isTrue();
+            first.commit();
+            assertThat(late.get(10, TimeUnit.SECONDS)).get().extracting(StoredClaim::firstDelivery).isEqualTo("orders-3@1");
+        }
+        assertThat(count(dataSource)).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @MethodSource("servers")
+    void aConcurrentClaimGetsTheKeyWhenTheFirstTransactionRollsBack(TestDatabase database) throws Exception {
+        HikariDataSource dataSource = migrated(database);
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection first = dataSource.getConnection(); Connection second = dataSource.getConnection()) {
+            first.setAutoCommit(false);
+            second.setAutoCommit(false);
+            store.claim(first, CONSUMER, request("order-1", "a", 1), NOW);
+            CompletableFuture<Optional<StoredClaim>> late = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Optional<StoredClaim> holder = store.claim(second, CONSUMER, request("order-1", "a", 2), NOW);
+                    second.commit();
+                    return holder;
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(waitsAtLeast(late, 300)).isTrue();
+            first.rollback();
+            assertThat(late.get(10, TimeUnit.SECONDS)).isEmpty();
+            assertThat(store.find(second, CONSUMER, "order-1").orElseThrow().firstDelivery()).isEqualTo("orders-3@2");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void aBatchLosingARaceAfterItsSnapshotIsToldToRetryOrClaimRecordByRecord(TestDatabase database) throws Exception {
+        HikariDataSource dataSource = migrated(database);
+        DedupStore store = DedupStore.create("dedup_record", null);
+        // The race, made deterministic: the batch's snapshot is taken before another consumer commits the key, so
+        // the batch's look-up misses the row and its insert then hits the unique index.
+        try (Connection batch = dataSource.getConnection(); Connection other = dataSource.getConnection()) {
+            batch.setAutoCommit(false);
+            batch.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try (PreparedStatement snapshot = batch.prepareStatement("SELECT COUNT(*) FROM dedup_record")) {
+                snapshot.executeQuery().close();
+            }
+            store.claim(other, CONSUMER, request("event-2", "b", 2), NOW);
+            List<ClaimRequest> requests = List.of(request("event-1", "a", 1), request("event-2", "b", 2));
+            if (store.dialect(batch) == Dialect.POSTGRESQL) {
+                // One statement claims and looks up; the snapshot conflict is a serialization failure (retried).
+                assertThatThrownBy(() -> store.claimAll(batch, CONSUMER, requests, NOW))
+                        .isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState())
+                        .isEqualTo("40001");
+            } else {
+                assertThatThrownBy(() -> store.claimAll(batch, CONSUMER, requests, NOW))
+                        .isInstanceOf(ConcurrentClaimException.class);
+            }
+            batch.rollback();
+        }
+    }
+
+    @Test
+    void aTableNameThatIsNotAnIdentifierIsRefusedNamingTheSetting() {
+        for (String bad : List.of("dedup;drop table x", "dedup record", "1dedup", "a.b.c", "", "dedup`")) {
+            assertThatThrownBy(() -> DedupStore.create(bad, null))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("table:");
+        }
+        assertThat(DedupStore.create("app.dedup_record", null).table()).isEqualTo("app.dedup_record");
+    }
+
+    private static boolean waitsAtLeast(CompletableFuture<?> future, long millis) {
+        try {
+            future.get(millis, TimeUnit.MILLISECONDS);
+            return false;
+        } catch (TimeoutException stillWaiting) {
+            return true;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Dialect expectedDialect(TestDatabase database) {
+        return switch (database.name()) {
+            case "mariadb" -> Dialect.MYSQL;
+            case "postgresql" -> Dialect.POSTGRESQL;
+            default -> Dialect.H2;
+        };
+    }
+
+    private static long count(HikariDataSource dataSource) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM dedup_record")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
