@@ -44,11 +44,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
             description = "Scenarios (default: all): ${COMPLETION-CANDIDATES}.")
     List<Scenario> scenarios = List.of(Scenario.values());
 
-    @Option(names = "--records", defaultValue = "50000",
+    @Option(names = "--records", defaultValue = "30000",
             description = "Records per topic, read by the consume-only and per-poll scenarios (default: ${DEFAULT-VALUE}).")
     int records;
 
-    @Option(names = "--per-record-records", defaultValue = "5000",
+    @Option(names = "--per-record-records", defaultValue = "3000",
             description = "Records read by the per-record scenarios (default: ${DEFAULT-VALUE}).")
     int perRecordRecords;
 

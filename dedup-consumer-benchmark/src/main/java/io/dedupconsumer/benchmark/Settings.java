@@ -38,8 +38,8 @@ record Settings(List<Database> databases, List<Integer> partitions, List<Integer
 
     /** A few thousand records, one repetition, two partitions, 10% duplicates, every scenario: for CI. */
     static Settings smoke() {
-        return new Settings(List.of(Database.values()), List.of(2), List.of(10), List.of(Scenario.values()), 3_000, 600,
-                1, false, Duration.ofMillis(300), Duration.ofMinutes(2));
+        return new Settings(List.of(Database.values()), List.of(2), List.of(10), List.of(Scenario.values()), 2_000, 300,
+                1, false, Duration.ofMillis(200), Duration.ofMinutes(2));
     }
 
     private static void require(boolean condition, String message) {
