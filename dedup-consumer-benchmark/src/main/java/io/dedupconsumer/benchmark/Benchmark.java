@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs every configuration of {@link Settings}: it fills one topic per (partitions, duplicates) pair, measures each
- * database's commit rate, warms every scenario up once (a quarter of the records), then runs the timed repetitions round-robin (repetition 1 of
- * everything, then repetition 2, ...) so that a slow phase of a shared machine spreads over all scenarios instead of
- * landing on one.
+ * Runs every configuration of {@link Settings}: it fills one topic per (partitions, duplicates) pair, warms every
+ * scenario up once (a quarter of the records), then runs the timed repetitions round-robin (each database's commit
+ * rate and repetition 1 of everything, then repetition 2, ...) so that a slow phase of a shared machine spreads over
+ * all scenarios instead of landing on one.
  */
 final class Benchmark {
 
@@ -34,12 +34,6 @@ final class Benchmark {
 
     Report run() throws Exception {
         List<CommitProbe.CommitRate> commitRates = new ArrayList<>();
-        for (Database database : settings.databases()) {
-            CommitProbe.CommitRate rate = CommitProbe.measure(database, settings.probeDuration());
-            log.info("{}: {} single-row tx/s, {} rows/s in {}-row transactions", database.label(),
-                    Math.round(rate.transactionsPerSecond()), Math.round(rate.bulkRowsPerSecond()), CommitProbe.BULK_ROWS);
-            commitRates.add(rate);
-        }
         WorkloadProducer producer = new WorkloadProducer(broker);
         List<Workload> workloads = new ArrayList<>();
         for (int partitions : settings.partitions()) {
@@ -55,6 +49,13 @@ final class Benchmark {
         List<RunResult> results = new ArrayList<>();
         for (int repetition = 1; repetition <= settings.repetitions(); repetition++) {
             int current = repetition;
+            for (Database database : settings.databases()) {
+                CommitProbe.CommitRate rate = CommitProbe.measure(database, repetition, settings.probeDuration());
+                log.info("rep {} | {}: {} single-row tx/s, {} rows/s in {}-row transactions", repetition,
+                        database.label(), Math.round(rate.transactionsPerSecond()), Math.round(rate.bulkRowsPerSecond()),
+                        CommitProbe.BULK_ROWS);
+                commitRates.add(rate);
+            }
             for (Workload workload : workloads) {
                 forEachScenario(workload, current, (scenario, database) -> results.add(runOnce(scenario, database,
                         workload, current)));

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.StringJoiner;
 
 /**
- * The database's own bounds, measured in the same run as the consumers: durable single-row transactions per second
+ * The database's own bounds, measured in every repetition of the run, next to the consumers: durable single-row transactions per second
  * on one connection (no per-record-transaction consumer can beat it) and rows per second with
  * {@value #BULK_ROWS}-row inserts per transaction (what batching approaches). Both insert into a table with a
  * unique key, as a claim does.
@@ -20,11 +20,11 @@ final class CommitProbe {
     private CommitProbe() {
     }
 
-    /** The two bounds of one database. */
-    record CommitRate(Database database, double transactionsPerSecond, double bulkRowsPerSecond) {
+    /** The two bounds of one database, measured in one repetition. */
+    record CommitRate(Database database, int repetition, double transactionsPerSecond, double bulkRowsPerSecond) {
     }
 
-    static CommitRate measure(Database database, Duration duration) throws SQLException {
+    static CommitRate measure(Database database, int repetition, Duration duration) throws SQLException {
         try (ScenarioDatabase db = ScenarioDatabase.create(database, "bench_commit_probe", 1, "");
                 Connection connection = db.dataSource().getConnection()) {
             try (Statement ddl = connection.createStatement()) {
@@ -65,7 +65,8 @@ final class CommitProbe {
             } finally {
                 connection.setAutoCommit(true);
             }
-            return new CommitRate(database, transactionsPerSecond, inserted * 1e9 / (System.nanoTime() - started));
+            return new CommitRate(database, repetition, transactionsPerSecond,
+                    inserted * 1e9 / (System.nanoTime() - started));
         }
     }
 }

@@ -29,12 +29,12 @@ record Event(String id, long account, long amount) {
 
     /** The account of a record made by {@link #toRecord}: its key, read without allocating. */
     static long account(ConsumerRecord<byte[], byte[]> record) {
-        return digits(record.key(), record.key().length);
+        return digits(record.key());
     }
 
     /** The amount of a record made by {@link #toRecord}: the value's leading digits. */
     static long amount(ConsumerRecord<byte[], byte[]> record) {
-        return digits(record.value(), record.value().length);
+        return digits(record.value());
     }
 
     /** The event id of a record made by {@link #toRecord}. */
@@ -42,9 +42,9 @@ record Event(String id, long account, long amount) {
         return new String(record.headers().lastHeader(ID_HEADER).value(), StandardCharsets.US_ASCII);
     }
 
-    private static long digits(byte[] bytes, int length) {
+    private static long digits(byte[] bytes) {
         long n = 0;
-        for (int i = 0; i < length && bytes[i] >= '0' && bytes[i] <= '9'; i++) {
+        for (int i = 0; i < bytes.length && bytes[i] >= '0' && bytes[i] <= '9'; i++) {
             n = n * 10 + (bytes[i] - '0');
         }
         return n;

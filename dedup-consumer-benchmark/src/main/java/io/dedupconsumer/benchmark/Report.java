@@ -51,6 +51,19 @@ final class Report {
         return median(ratios);
     }
 
+    /** The median over repetitions of the configuration's records/s divided by its database's commit rate then. */
+    double medianRatioToCommitRate(RunResult.Configuration configuration) {
+        List<Double> ratios = new ArrayList<>();
+        for (RunResult run : runs(configuration)) {
+            for (CommitProbe.CommitRate rate : commitRates) {
+                if (rate.database() == run.database() && rate.repetition() == run.repetition()) {
+                    ratios.add(run.recordsPerSecond() / rate.transactionsPerSecond());
+                }
+            }
+        }
+        return median(ratios);
+    }
+
     String markdown() {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "Medians of %d repetition(s); %d records per topic, %d for the per-record "
@@ -59,9 +72,13 @@ final class Report {
                 ConsumerRun.MAX_POLL_RECORDS));
         out.append("| database | single-row tx/s (1 connection) | rows/s in ").append(CommitProbe.BULK_ROWS)
                 .append("-row transactions |\n|---|---:|---:|\n");
-        for (CommitProbe.CommitRate rate : commitRates) {
-            out.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f |%n", rate.database().label(),
-                    rate.transactionsPerSecond(), rate.bulkRowsPerSecond()));
+        for (Database database : Database.values()) {
+            List<CommitProbe.CommitRate> rates = commitRates.stream().filter(r -> r.database() == database).toList();
+            if (!rates.isEmpty()) {
+                out.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f |%n", database.label(),
+                        median(rates.stream().map(CommitProbe.CommitRate::transactionsPerSecond).toList()),
+                        median(rates.stream().map(CommitProbe.CommitRate::bulkRowsPerSecond).toList())));
+            }
         }
         out.append("\n| scenario | db | partitions | dup % | records | records/s | p50 ms | p99 ms | CPU µs/record | ratio |\n")
                 .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
@@ -83,16 +100,13 @@ final class Report {
             }
             Database database = configuration.database();
             RunResult.Configuration batched = with(configuration, Scenario.DEDUP_BATCH_JDBC);
-            double perRecord = medianRecordsPerSecond(with(configuration, Scenario.DEDUP_RECORD));
-            double commitRate = commitRates.stream().filter(r -> r.database() == database)
-                    .mapToDouble(CommitProbe.CommitRate::transactionsPerSecond).findFirst().orElse(Double.NaN);
             out.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s | %s |%n", database.label(),
                     configuration.partitions(), configuration.duplicatePercent(),
                     times(medianRatio(configuration, with(configuration, Scenario.UNSAFE_BATCH))),
                     times(medianRatio(batched, with(configuration, Scenario.DEDUP_BATCH_JDBC.baseline(database)))),
                     times(medianRatio(configuration, with(configuration, Scenario.DEDUP_RECORD))),
                     times(medianRatio(batched, with(configuration, Scenario.DEDUP_RECORD))),
-                    times(perRecord / commitRate)));
+                    times(medianRatioToCommitRate(with(configuration, Scenario.DEDUP_RECORD)))));
         }
         return out.toString();
     }
