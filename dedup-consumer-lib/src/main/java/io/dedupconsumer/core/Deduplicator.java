@@ -125,7 +125,7 @@ public final class Deduplicator {
         if (failure == null) {
             return new BatchResult(done, -1, null);
         }
-        metrics.failure(failure.exception());
+        // Counted where it arose (processClaimable, or the batch transaction itself in processRange), not again here.
         return new BatchResult(done, failure.index(), failure.exception());
     }
 
@@ -184,7 +184,9 @@ public final class Deduplicator {
                 }
                 return null;
             } catch (Exception e) {
-                return new Failure(start, translate(e, records.get(start)));
+                RuntimeException failure = translate(e, records.get(start));
+                metrics.failure(failure);
+                return new Failure(start, failure);
             }
         }
         return null;

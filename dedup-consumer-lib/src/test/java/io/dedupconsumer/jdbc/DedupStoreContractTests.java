@@ -233,15 +233,7 @@ class DedupStoreContractTests {
             first.setAutoCommit(false);
             second.setAutoCommit(false);
             assertThat(store.claim(first, CONSUMER, request("order-1", "a", 1), NOW)).isEmpty();
-            CompletableFuture<Optional<StoredClaim>> late = CompletableFuture.supplyAsync(() -> {
-                try {
-                    Optional<StoredClaim> holder = store.claim(second, CONSUMER, request("order-1", "a", 2), NOW);
-                    second.commit();
-                    return holder;
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Optional<StoredClaim>> late = claimInBackground(store, second, request("order-1", "a", 2));
             // The unique index is the lock: the second claim cannot finish while the first transaction is open.
             assertThat(waitsAtLeast(late, 500)).isTrue();
             first.commit();
@@ -259,15 +251,7 @@ class DedupStoreContractTests {
             first.setAutoCommit(false);
             second.setAutoCommit(false);
             store.claim(first, CONSUMER, request("order-1", "a", 1), NOW);
-            CompletableFuture<Optional<StoredClaim>> late = CompletableFuture.supplyAsync(() -> {
-                try {
-                    Optional<StoredClaim> holder = store.claim(second, CONSUMER, request("order-1", "a", 2), NOW);
-                    second.commit();
-                    return holder;
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Optional<StoredClaim>> late = claimInBackground(store, second, request("order-1", "a", 2));
             assertThat(waitsAtLeast(late, 300)).isTrue();
             first.rollback();
             assertThat(late.get(10, TimeUnit.SECONDS)).isEmpty();
@@ -310,6 +294,20 @@ class DedupStoreContractTests {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("table:");
         }
         assertThat(DedupStore.create("app.dedup_record", null).table()).isEqualTo("app.dedup_record");
+    }
+
+    /** Claims on another thread and commits, so that the caller can watch it wait for the unique index. */
+    private static CompletableFuture<Optional<StoredClaim>> claimInBackground(DedupStore store, Connection connection,
+            ClaimRequest request) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Optional<StoredClaim> holder = store.claim(connection, CONSUMER, request, NOW);
+                connection.commit();
+                return holder;
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static boolean waitsAtLeast(CompletableFuture<?> future, long millis) {

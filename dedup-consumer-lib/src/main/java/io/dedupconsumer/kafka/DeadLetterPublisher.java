@@ -1,0 +1,111 @@
+package io.dedupconsumer.kafka;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * Sends a record the runner gives up on to its dead-letter topic: the original key, value and headers, byte for
+ * byte, plus headers naming the reason and where the record came from (see {@link DeadLetterHeaders}). Like
+ * spring-kafka's {@code DeadLetterPublishingRecoverer}, it keeps the record's partition when the dead-letter topic has
+ * it, and lets the producer choose otherwise.
+ */
+final class DeadLetterPublisher implements AutoCloseable {
+
+    private static final int MAX_STACKTRACE_CHARS = 8 * 1024;
+
+    private final Producer<byte[], byte[]> producer;
+    private final Function<String, String> topicNaming;
+    private final String consumerGroup;
+
+    DeadLetterPublisher(Producer<byte[], byte[]> producer, Function<String, String> topicNaming, String consumerGroup) {
+        this.producer = producer;
+        this.topicNaming = topicNaming;
+        this.consumerGroup = consumerGroup;
+    }
+
+    /**
+     * Sends the record. Never throws: a failure to even start the send is reported by the returned future.
+     *
+     * @param failure the exception behind the reason, or {@code null} (a conflict, a missing key)
+     * @param keyFailure whether {@code failure} came from deserializing the key
+     */
+    Future<RecordMetadata> publish(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, String explanation,
+            String dedupKey, Throwable failure, boolean keyFailure) {
+        try {
+            String topic = topicNaming.apply(record.topic());
+            if (topic == null || topic.isBlank()) {
+                throw new IllegalStateException("deadLetterTopic: the naming function returned no topic for '"
+                        + record.topic() + "'");
+            }
+            Headers headers = new RecordHeaders(record.headers().toArray());
+            text(headers, DeadLetterHeaders.ORIGINAL_TOPIC, record.topic());
+            headers.add(DeadLetterHeaders.ORIGINAL_PARTITION, ByteBuffer.allocate(Integer.BYTES).putInt(record.partition()).array());
+            headers.add(DeadLetterHeaders.ORIGINAL_OFFSET, ByteBuffer.allocate(Long.BYTES).putLong(record.offset()).array());
+            headers.add(DeadLetterHeaders.ORIGINAL_TIMESTAMP, ByteBuffer.allocate(Long.BYTES).putLong(record.timestamp()).array());
+            text(headers, DeadLetterHeaders.ORIGINAL_TIMESTAMP_TYPE, record.timestampType().toString());
+            text(headers, DeadLetterHeaders.ORIGINAL_CONSUMER_GROUP, consumerGroup);
+            if (failure != null) {
+                text(headers, keyFailure ? DeadLetterHeaders.KEY_EXCEPTION_FQCN : DeadLetterHeaders.EXCEPTION_FQCN,
+                        failure.getClass().getName());
+                if (!keyFailure && failure.getCause() != null) {
+                    text(headers, DeadLetterHeaders.EXCEPTION_CAUSE_FQCN, failure.getCause().getClass().getName());
+                }
+                text(headers, keyFailure ? DeadLetterHeaders.KEY_EXCEPTION_MESSAGE : DeadLetterHeaders.EXCEPTION_MESSAGE,
+                        failure.getMessage() != null ? failure.getMessage() : failure.toString());
+                text(headers, keyFailure ? DeadLetterHeaders.KEY_EXCEPTION_STACKTRACE : DeadLetterHeaders.EXCEPTION_STACKTRACE,
+                        stackTrace(failure));
+            }
+            text(headers, DeadLetterHeaders.OUTCOME, reason.name());
+            text(headers, DeadLetterHeaders.REASON, explanation);
+            if (dedupKey != null) {
+                text(headers, DeadLetterHeaders.DEDUP_KEY, dedupKey);
+            }
+            return producer.send(new ProducerRecord<>(topic, partition(topic, record.partition()), record.key(),
+                    record.value(), headers));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The record's own partition when the dead-letter topic has it; otherwise {@code null}, the producer chooses. */
+    private Integer partition(String topic, int partition) {
+        List<PartitionInfo> partitions = producer.partitionsFor(topic);
+        return partitions != null && partition < partitions.size() ? partition : null;
+    }
+
+    private static void text(Headers headers, String name, String value) {
+        if (value != null) {
+            headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static String stackTrace(Throwable failure) {
+        StringWriter out = new StringWriter();
+        failure.printStackTrace(new PrintWriter(out));
+        String trace = out.toString();
+        return trace.length() <= MAX_STACKTRACE_CHARS ? trace : trace.substring(0, MAX_STACKTRACE_CHARS) + "\n\t...";
+    }
+
+    void close(Duration timeout) {
+        producer.close(timeout);
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+}

@@ -1,0 +1,69 @@
+package io.dedupconsumer.kafka;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.IntSupplier;
+
+/**
+ * The runner's meters, tagged with the consumer name and a per-runner id (several runners of one consumer often
+ * share a JVM, and each needs its own paused-partitions gauge).
+ */
+final class RunnerMetrics {
+
+    private final MeterRegistry registry;
+    private final Map<DeadLetterReason, Counter> deadLetters = new EnumMap<>(DeadLetterReason.class);
+    private final Counter deadLetterFailures;
+    private final Counter commits;
+    private final Counter recordRetries;
+    private final Counter databaseRetries;
+    private final Gauge paused;
+
+    RunnerMetrics(MeterRegistry registry, String consumer, String runner, IntSupplier pausedPartitions) {
+        this.registry = registry;
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            deadLetters.put(reason, Counter.builder("dedup.runner.dead.letters")
+                    .description("Records the dead-letter topic acknowledged, by reason")
+                    .tag("consumer", consumer).tag("reason", reason.name()).register(registry));
+        }
+        deadLetterFailures = Counter.builder("dedup.runner.dead.letter.failures")
+                .description("Dead-letter sends that failed; the record's offset was not committed and it is retried")
+                .tag("consumer", consumer).register(registry);
+        commits = Counter.builder("dedup.runner.commits").description("Offset commits accepted by the consumer group")
+                .tag("consumer", consumer).register(registry);
+        recordRetries = Counter.builder("dedup.runner.retries").description("Records put back for a later attempt")
+                .tag("consumer", consumer).tag("kind", "record").register(registry);
+        databaseRetries = Counter.builder("dedup.runner.retries").description("Records put back for a later attempt")
+                .tag("consumer", consumer).tag("kind", "database-unavailable").register(registry);
+        paused = Gauge.builder("dedup.runner.paused.partitions", pausedPartitions::getAsInt)
+                .description("Partitions paused while a record waits for its next attempt or the database returns")
+                .tag("consumer", consumer).tag("runner", runner).strongReference(true).register(registry);
+    }
+
+    void deadLettered(DeadLetterReason reason) {
+        deadLetters.get(reason).increment();
+    }
+
+    void deadLetterFailed() {
+        deadLetterFailures.increment();
+    }
+
+    void committed() {
+        commits.increment();
+    }
+
+    void recordRetry() {
+        recordRetries.increment();
+    }
+
+    void databaseRetry() {
+        databaseRetries.increment();
+    }
+
+    /** Removes the per-runner gauge; the counters are shared by the consumer's runners and stay. */
+    void close() {
+        registry.remove(paused);
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * A plain kafka-clients runner for applications without Spring: it polls, hands each record (or each poll batch) to
+ * the {@link io.dedupconsumer.core.Deduplicator}, and commits a Kafka offset only after the record's database
+ * transaction committed or the record was acknowledged by the dead-letter topic. Start with
+ * {@link io.dedupconsumer.kafka.DedupConsumerRunner#builder(org.apache.kafka.common.serialization.Deserializer,
+ * org.apache.kafka.common.serialization.Deserializer)}.
+ */
+package io.dedupconsumer.kafka;

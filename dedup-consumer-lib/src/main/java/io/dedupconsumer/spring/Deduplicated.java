@@ -1,0 +1,50 @@
+package io.dedupconsumer.spring;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Makes a {@code @KafkaListener} method's database side effect happen exactly once per business event. The method
+ * body runs inside one database transaction together with the claim of the record's dedup key; a redelivered or
+ * re-sent record whose key is already claimed does not reach the method at all, and the container commits the
+ * offset only after that transaction committed.
+ *
+ * <p>Write through the application's {@code DataSource} ({@code JdbcTemplate}, {@code @Transactional} with the
+ * default propagation): those writes join the dedup transaction. Return {@code void} (the record is
+ * {@code PROCESSED}) or a {@link io.dedupconsumer.core.HandlerResult} to record a business refusal
+ * ({@code REJECTED}) that commits instead of being retried. Batch listeners ({@code @KafkaListener(batch = "true")})
+ * are called once per new record, with a one-element list, all in one transaction per poll batch.
+ *
+ * <p>At most one of {@link #key()}, {@link #header()} and {@link #jsonField()} may be set; with none, the
+ * {@code dedup.key.*} properties decide, and without those the Kafka record key is the dedup key. Needs the Spring
+ * Boot auto-configuration of this library ({@code dedup.enabled=true}, the default).
+ */
+@Target(ElementType.METHOD)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+public @interface Deduplicated {
+
+    /**
+     * A SpEL expression computing the dedup key, evaluated on the record before the method's arguments are
+     * converted. Available: {@code key} (the record key), {@code payload} (the record value as the consumer's
+     * deserializer produced it, e.g. {@code payload.orderId} on an object or a map), {@code headers} (last value of
+     * each header as UTF-8 text, e.g. {@code headers['event-id']}), {@code topic}, {@code partition}, {@code offset}
+     * and {@code record}. A {@code null} or empty result makes the record {@code INVALID} (dead-lettered).
+     */
+    String key() default "";
+
+    /** The header holding the dedup key, e.g. {@code "event-id"}. */
+    String header() default "";
+
+    /** A scalar field of a JSON payload holding the dedup key: a field name or a JSON Pointer ({@code "/payment/txId"}). */
+    String jsonField() default "";
+
+    /**
+     * The consumer name that scopes the keys in the dedup table; defaults to the listener's group id, so two groups
+     * doing different work on one topic each process every key once. Property placeholders are resolved.
+     */
+    String consumer() default "";
+}

@@ -1,0 +1,87 @@
+package io.dedupconsumer.spring.boot;
+
+import io.dedupconsumer.core.RecordHandler;
+import io.dedupconsumer.spring.DedupTemplate;
+import java.util.List;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.core.log.LogAccessor;
+import org.springframework.kafka.listener.BatchAcknowledgingConsumerAwareMessageListener;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.adapter.AbstractDelegatingMessageListenerAdapter;
+import org.springframework.kafka.support.Acknowledgment;
+import org.springframework.kafka.support.serializer.DeserializationException;
+import org.springframework.kafka.support.serializer.SerializationUtils;
+
+/**
+ * Wraps a batch listener: the poll batch is claimed and processed in one transaction (or one per record), the
+ * listener method being called once per newly claimed record with a one-element list, so that a failing record can
+ * be told apart from the others. The first record that cannot be done is reported with
+ * {@link BatchListenerFailedException}; the error handler commits exactly the records before it.
+ */
+final class DeduplicatingBatchListener<K, V> extends AbstractDelegatingMessageListenerAdapter<BatchMessageListener<K, V>>
+        implements BatchAcknowledgingConsumerAwareMessageListener<K, V> {
+
+    private static final LogAccessor LOG = new LogAccessor(DeduplicatingBatchListener.class);
+
+    private final DedupTemplate template;
+    private final boolean oneTransaction;
+
+    DeduplicatingBatchListener(BatchMessageListener<K, V> delegate, DedupTemplate template, boolean oneTransaction) {
+        super(delegate);
+        this.template = template;
+        this.oneTransaction = oneTransaction;
+    }
+
+    @Override
+    public void onMessage(List<ConsumerRecord<K, V>> records, Acknowledgment acknowledgment, Consumer<?, ?> consumer) {
+        // A batch listener receives undeserializable records too (with a null value and the exception in a header):
+        // process the records before the first of them, then hand it to the error handler, which dead-letters it.
+        int poison = -1;
+        DeserializationException deserialization = null;
+        for (int i = 0; i < records.size() && deserialization == null; i++) {
+            deserialization = deserializationFailure(records.get(i));
+            poison = i;
+        }
+        List<ConsumerRecord<K, V>> processable = deserialization == null ? records : records.subList(0, poison);
+        RecordHandler<K, V> handler = (record, connection) ->
+                ListenerInvocation.run(() -> invoke(List.of(record), acknowledgment, consumer));
+        if (oneTransaction) {
+            template.processBatch(processable, handler);
+        } else {
+            for (ConsumerRecord<K, V> record : processable) {
+                try {
+                    template.process(record, handler);
+                } catch (RuntimeException failure) {
+                    throw new BatchListenerFailedException(failure.getMessage(), failure, record);
+                }
+            }
+        }
+        if (deserialization != null) {
+            throw new BatchListenerFailedException(deserialization.getMessage(), deserialization, records.get(poison));
+        }
+    }
+
+    @Override
+    public void onMessage(List<ConsumerRecord<K, V>> records) {
+        onMessage(records, null, null);
+    }
+
+    private static DeserializationException deserializationFailure(ConsumerRecord<?, ?> record) {
+        DeserializationException value = SerializationUtils.getExceptionFromHeader(record,
+                SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG);
+        return value != null ? value
+                : SerializationUtils.getExceptionFromHeader(record, SerializationUtils.KEY_DESERIALIZER_EXCEPTION_HEADER, LOG);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void invoke(List<ConsumerRecord<K, V>> records, Acknowledgment acknowledgment, Consumer<?, ?> consumer) {
+        switch (delegateType) {
+            case ACKNOWLEDGING_CONSUMER_AWARE -> delegate.onMessage(records, acknowledgment, (Consumer) consumer);
+            case ACKNOWLEDGING -> delegate.onMessage(records, acknowledgment);
+            case CONSUMER_AWARE -> delegate.onMessage(records, (Consumer) consumer);
+            case SIMPLE -> delegate.onMessage(records);
+        }
+    }
+}

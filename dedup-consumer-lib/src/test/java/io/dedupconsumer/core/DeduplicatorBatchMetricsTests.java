@@ -1,0 +1,39 @@
+package io.dedupconsumer.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.dedupconsumer.jdbc.DedupSchema;
+import io.dedupconsumer.testkit.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** Regression: a batch whose record fails on its own after the batch rolled back counted its failure twice. */
+class DeduplicatorBatchMetricsTests {
+
+    @Test
+    void failedBatchCountsItsFailureOnce() {
+        try (HikariDataSource dataSource = TestDatabase.h2().create("batch_metrics")) {
+            DedupSchema.migrate(dataSource);
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            Deduplicator deduplicator = Deduplicator.builder().consumerName("orders").dedupKey(DedupKey.recordKey())
+                    .dataSource(dataSource).meterRegistry(registry).build();
+            List<ConsumerRecord<String, String>> batch = List.of(
+                    new ConsumerRecord<>("orders", 0, 0L, "a", "1"),
+                    new ConsumerRecord<>("orders", 0, 1L, "b", "2"));
+
+            BatchResult result = deduplicator.processBatch(batch, (record, connection) -> {
+                if (record.key().equals("b")) {
+                    throw new IllegalStateException("refused");
+                }
+                return HandlerResult.processed();
+            });
+
+            assertThat(result.failedIndex()).isEqualTo(1);
+            assertThat(result.failure()).isInstanceOf(RecordProcessingException.class);
+            assertThat(registry.get("dedup.failures").tag("kind", "record").counter().count()).isEqualTo(1);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package io.dedupconsumer.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.dedupconsumer.core.DedupKey;
+import io.dedupconsumer.core.Deduplicator;
+import io.dedupconsumer.core.HandlerResult;
+import io.dedupconsumer.core.Outcome;
+import io.dedupconsumer.core.RecordProcessingException;
+import io.dedupconsumer.core.RecordHandler;
+import io.dedupconsumer.testkit.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The optional day-partitioned MySQL table ({@code sql/mysql-partitioned}) on the real MariaDB: a day of keys goes
+ * with one DROP PARTITION, and the caveat: the partition day must come from the dedup key (the event's own date);
+ * taken from the processing time, a redelivery on another day passes as new.
+ */
+class PartitionedDedupTableTests {
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionedDedupTableTests.class);
+    private static final String DDL = "db/dedup/mysql-partitioned/dedup_record_partitioned.sql";
+    private static final String KEY_DAY_FROM_KEY = "CAST(LEFT(dedup_key, 10) AS DATE)";
+    private static final Instant MONDAY = Instant.parse("2026-11-24T09:00:00Z");
+    private static final Instant TUESDAY = Instant.parse("2026-11-25T09:00:00Z");
+
+    private HikariDataSource dataSource;
+    private long offset;
+
+    @AfterEach
+    void closePool() {
+        if (dataSource != null) {
+            dataSource.close();
+        }
+    }
+
+    @Test
+    void dropPartitionPurgesADayOfKeysAndRedeliveriesOnLaterDaysStayDuplicates() throws Exception {
+        dataSource = partitionedTable(ddl());
+        execute("ALTER TABLE dedup_record REORGANIZE PARTITION p20261124 INTO ("
+                        + "PARTITION p20261122 VALUES LESS THAN ('2026-11-23'), "
+                        + "PARTITION p20261123 VALUES LESS THAN ('2026-11-24'), "
+                        + "PARTITION p20261124 VALUES LESS THAN ('2026-11-25'))",
+                "ALTER TABLE dedup_record REORGANIZE PARTITION pmax INTO ("
+                        + "PARTITION p20261125 VALUES LESS THAN ('2026-11-26'), "
+                        + "PARTITION pmax VALUES LESS THAN (MAXVALUE))");
+        Deduplicator monday = deduplicator(MONDAY);
+        Deduplicator tuesday = deduplicator(TUESDAY);
+        for (String day : new String[] {"2026-11-22", "2026-11-23", "2026-11-24"}) {
+            for (int i = 0; i < 500; i++) {
+                assertThat(monday.process(record(day + "/order-" + i), noEffect()).outcome()).isEqualTo(Outcome.PROCESSED);
+            }
+        }
+        assertThat(rowsIn("p20261122")).isEqualTo(500);
+        assertThat(rowsIn("p20261123")).isEqualTo(500);
+        assertThat(rowsIn("p20261124")).isEqualTo(500);
+
+        // Redelivered a day later: the key's day is the event's, so it meets its first claim in the same partition.
+        assertThat(tuesday.process(record("2026-11-23/order-7"), noEffect()).outcome()).isEqualTo(Outcome.DUPLICATE);
+
+        long start = System.nanoTime();
+        execute("SET SESSION lock_wait_timeout = 5", "ALTER TABLE dedup_record DROP PARTITION p20261122");
+        log.info("DROP PARTITION of a day of 500 keys took {} ms", (System.nanoTime() - start) / 1_000_000);
+
+        assertThat(partitions()).isEqualTo("p20261123,p20261124,p20261125,pmax");
+        assertThat(count("SELECT COUNT(*) FROM dedup_record")).isEqualTo(1_000);
+        assertThat(count("SELECT COUNT(*) FROM dedup_record WHERE key_day = '2026-11-22'")).isZero();
+        assertThat(tuesday.process(record("2026-11-24/order-7"), noEffect()).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(tuesday.process(record("2026-11-25/order-1"), noEffect()).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(rowsIn("p20261125")).isEqualTo(1);
+    }
+
+    @Test
+    void dedupRetentionStillPurgesThePartitionedTableByProcessingTime() throws Exception {
+        dataSource = partitionedTable(ddl());
+        Deduplicator monday = deduplicator(MONDAY);
+        for (int i = 0; i < 250; i++) {
+            monday.process(record("2026-11-24/order-" + i), noEffect());
+        }
+        deduplicator(TUESDAY).process(record("2026-11-24/order-late"), noEffect());
+
+        PurgeResult result = DedupRetention.builder().dataSource(dataSource).window(Duration.ofHours(12))
+                .clock(Clock.fixed(TUESDAY, ZoneOffset.UTC)).batchSize(100).pauseBetweenBatches(Duration.ZERO)
+                .meterRegistry(new SimpleMeterRegistry()).build().purgeOnce();
+
+        assertThat(result.deleted()).isEqualTo(250);
+        assertThat(result.batches()).isEqualTo(3);
+        assertThat(count("SELECT COUNT(*) FROM dedup_record")).isEqualTo(1);
+    }
+
+    @Test
+    void aKeyThatDoesNotStartWithADateIsRefusedNotStoredWhereUniquenessCannotHold() throws Exception {
+        dataSource = partitionedTable(ddl());
+        Deduplicator deduplicator = deduplicator(MONDAY);
+
+        assertThatThrownBy(() -> deduplicator.process(record("order-7"), noEffect()))
+                .isInstanceOf(RecordProcessingException.class)
+                .rootCause().isInstanceOf(SQLException.class)
+                .extracting(e -> ((SQLException) e).getSQLState()).asString()
+                .as("a data exception (strict mode's cast error), never class 23 that could read as a duplicate")
+                .startsWith("22");
+        assertThat(count("SELECT COUNT(*) FROM dedup_record")).isZero();
+    }
+
+    @Test
+    void caveatAPartitionDayTakenFromTheProcessingTimeLetsARedeliveryOnAnotherDayPassAsNew() throws Exception {
+        String byProcessingDay = ddl().replace(KEY_DAY_FROM_KEY, "DATE(processed_at)");
+        assertThat(byProcessingDay).isNotEqualTo(ddl());
+        dataSource = partitionedTable(byProcessingDay);
+        execute("ALTER TABLE dedup_record REORGANIZE PARTITION pmax INTO ("
+                + "PARTITION p20261125 VALUES LESS THAN ('2026-11-26'), PARTITION pmax VALUES LESS THAN (MAXVALUE))",
+                "CREATE TABLE effect (event_key VARCHAR(100) NOT NULL)");
+        RecordHandler<String, String> insertEffect = (record, connection) -> {
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO effect VALUES (?)")) {
+                insert.setString(1, record.key());
+                insert.executeUpdate();
+            }
+            return HandlerResult.processed();
+        };
+
+        ConsumerRecord<String, String> payment = record("2026-11-24/payment-1");
+        assertThat(deduplicator(MONDAY).process(payment, insertEffect).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(deduplicator(MONDAY).process(payment, insertEffect).outcome())
+                .as("the same day: same partition, the unique key holds").isEqualTo(Outcome.DUPLICATE);
+        assertThat(deduplicator(TUESDAY).process(payment, insertEffect).outcome())
+                .as("the next day: another partition, the same key passes as new").isEqualTo(Outcome.PROCESSED);
+        assertThat(count("SELECT COUNT(*) FROM effect")).as("the side effect happened twice").isEqualTo(2);
+    }
+
+    private HikariDataSource partitionedTable(String ddl) throws SQLException {
+        HikariDataSource created = TestDatabase.mariadb().create("partitioned");
+        dataSource = created;
+        String statements = Arrays.stream(ddl.split("\n"))
+                .filter(line -> !line.trim().startsWith("--"))
+                .collect(Collectors.joining("\n"));
+        for (String statement : statements.split(";")) {
+            if (!statement.isBlank()) {
+                execute(statement);
+            }
+        }
+        return created;
+    }
+
+    private static String ddl() throws IOException {
+        try (InputStream in = PartitionedDedupTableTests.class.getClassLoader().getResourceAsStream(DDL)) {
+            assertThat(in).as(DDL + " on the class path").isNotNull();
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(text).contains(KEY_DAY_FROM_KEY);
+            return text;
+        }
+    }
+
+    private Deduplicator deduplicator(Instant now) {
+        return Deduplicator.builder().consumerName("payments").dataSource(dataSource).dedupKey(DedupKey.recordKey())
+                .clock(Clock.fixed(now, ZoneOffset.UTC)).meterRegistry(new SimpleMeterRegistry()).build();
+    }
+
+    private ConsumerRecord<String, String> record(String key) {
+        return new ConsumerRecord<>("payments", 0, offset++, key, "{\"amount\":100}");
+    }
+
+    private static RecordHandler<String, String> noEffect() {
+        return (record, connection) -> HandlerResult.processed();
+    }
+
+    private long rowsIn(String partition) throws SQLException {
+        return count("SELECT COUNT(*) FROM dedup_record PARTITION (" + partition + ")");
+    }
+
+    private String partitions() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT GROUP_CONCAT(PARTITION_NAME ORDER BY PARTITION_ORDINAL_POSITION) "
+                        + "FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'dedup_record'")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private void execute(String... sqls) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (String sql : sqls) {
+                s.execute(sql);
+            }
+        }
+    }
+}

@@ -1,0 +1,273 @@
+package io.dedupconsumer.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dedupconsumer.core.ConflictPolicy;
+import io.dedupconsumer.spring.DedupTemplate;
+import io.dedupconsumer.spring.Deduplicated;
+import io.dedupconsumer.spring.SpringTransactionRunner;
+import java.time.Duration;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
+import org.springframework.boot.autoconfigure.kafka.KafkaAutoConfiguration;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.CommonLoggingErrorHandler;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/** The auto-configuration on an embedded H2 database, without a broker: conditions, binding, validation, overrides. */
+class DedupAutoConfigurationTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+                    DataSourceTransactionManagerAutoConfiguration.class, KafkaAutoConfiguration.class,
+                    DedupAutoConfiguration.class))
+            .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
+                    "spring.kafka.bootstrap-servers=127.0.0.1:9", "spring.kafka.listener.auto-startup=false");
+
+    @Test
+    void registersTheDedupBeansAndCreatesTheDedupTable() {
+        runner.run(context -> {
+            assertThat(context).hasNotFailed()
+                    .hasSingleBean(SpringTransactionRunner.class)
+                    .hasSingleBean(DeadLetterPublishingRecoverer.class)
+                    .hasSingleBean(DefaultErrorHandler.class)
+                    .doesNotHaveBean(DedupTemplate.class);
+            JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
+            assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM dedup_record", Integer.class)).isZero();
+        });
+    }
+
+    @Test
+    void backsOffEntirelyWhenDisabled() {
+        runner.withPropertyValues("dedup.enabled=false", "dedup.consumer-name=orders").run(context -> assertThat(context)
+                .hasNotFailed()
+                .doesNotHaveBean(SpringTransactionRunner.class)
+                .doesNotHaveBean(DedupTemplate.class)
+                .doesNotHaveBean(DefaultErrorHandler.class)
+                .doesNotHaveBean(DedupProperties.class));
+    }
+
+    @Test
+    void backsOffWithoutSpringKafkaOnTheClassPath() {
+        runner.withClassLoader(new FilteredClassLoader(KafkaTemplate.class)).run(context -> assertThat(context)
+                .doesNotHaveBean(DedupProperties.class).doesNotHaveBean(SpringTransactionRunner.class));
+    }
+
+    @Test
+    void backsOffWithoutADataSource() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(KafkaAutoConfiguration.class, DedupAutoConfiguration.class))
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(DedupProperties.class));
+    }
+
+    @Test
+    void leavesTheSchemaAloneWhenMigrationIsTurnedOff() {
+        runner.withPropertyValues("dedup.schema.migrate=false").run(context -> {
+            assertThat(context).hasNotFailed().doesNotHaveBean(SchemaMigration.class);
+            JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
+            assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'DEDUP_RECORD'",
+                    Integer.class)).isZero();
+        });
+    }
+
+    @Test
+    void dedupTemplateTakesTheConsumerNameFromDedupConsumerNameOrElseTheKafkaGroupId() {
+        runner.withPropertyValues("spring.kafka.consumer.group-id=billing").run(context ->
+                assertThat(context.getBean(DedupTemplate.class).deduplicator().consumerName()).isEqualTo("billing"));
+        runner.withPropertyValues("spring.kafka.consumer.group-id=billing", "dedup.consumer-name=invoices").run(context ->
+                assertThat(context.getBean(DedupTemplate.class).deduplicator().consumerName()).isEqualTo("invoices"));
+    }
+
+    @Test
+    void bindsEveryProperty() {
+        runner.withPropertyValues("dedup.table=app.my_dedup", "dedup.consumer-name=orders",
+                "dedup.conflict-policy=fail", "dedup.retention=14d", "dedup.key.json-field=/payment/txId",
+                "dedup.batch.one-transaction=false", "dedup.retry.initial-interval=200ms", "dedup.retry.multiplier=3",
+                "dedup.retry.max-interval=5s", "dedup.retry.max-attempts=2", "dedup.schema.migrate=false").run(context -> {
+            assertThat(context).hasNotFailed();
+            DedupProperties properties = context.getBean(DedupProperties.class);
+            assertThat(properties.getTable()).isEqualTo("app.my_dedup");
+            assertThat(properties.getConflictPolicy()).isEqualTo(ConflictPolicy.FAIL);
+            assertThat(properties.getRetention()).isEqualTo(Duration.ofDays(14));
+            assertThat(properties.defaultKey()).hasToString("the JSON field '/payment/txId'");
+            assertThat(properties.getBatch().isOneTransaction()).isFalse();
+            assertThat(properties.getRetry().getInitialInterval()).isEqualTo(Duration.ofMillis(200));
+            assertThat(properties.getRetry().getMultiplier()).isEqualTo(3.0);
+            assertThat(properties.getRetry().getMaxInterval()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(properties.getRetry().getMaxAttempts()).isEqualTo(2);
+            assertThat(context.getBean(DedupTemplate.class)).hasToString("DedupTemplate[consumer=orders, conflictPolicy=FAIL]");
+            assertThat(context.getBean(DedupTemplate.class).deduplicator().store().table()).isEqualTo("app.my_dedup");
+        });
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "dedup.table|bad-name|dedup.table",
+            "dedup.table|a.b.c|dedup.table",
+            "dedup.consumer-name|has spaces|dedup.consumer-name",
+            "dedup.retention|-1s|dedup.retention",
+            "dedup.retention|0s|dedup.retention",
+            "dedup.retention|30s|dedup.retention",
+            "dedup.purge.batch-size|0|dedup.purge.batch-size",
+            "dedup.purge.interval|0s|dedup.purge.interval",
+            "dedup.key.expression|payload.(|dedup.key.expression",
+            "dedup.retry.max-attempts|0|dedup.retry.max-attempts",
+            "dedup.retry.multiplier|0.5|dedup.retry.multiplier",
+            "dedup.retry.initial-interval|0ms|dedup.retry.initial-interval",
+            "dedup.retry.max-interval|10ms|dedup.retry.max-interval",
+    })
+    void refusesABadValueWithAMessageNamingTheProperty(String property, String value, String named) {
+        runner.withPropertyValues(property + "=" + value).run(context -> assertThat(context).hasFailed()
+                .getFailure().rootCause().hasMessageContaining(named));
+    }
+
+    @Test
+    void refusesAnotherTableNameThanTheMigrationCreates() {
+        runner.withPropertyValues("dedup.table=my_dedup").run(context -> assertThat(context).hasFailed()
+                .getFailure().rootCause().hasMessageContaining("dedup.table").hasMessageContaining("dedup.schema.migrate=false"));
+    }
+
+    @Test
+    void refusesTwoKeySources() {
+        runner.withPropertyValues("dedup.key.header=event-id", "dedup.key.json-field=eventId").run(context ->
+                assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("dedup.key").hasMessageContaining("at most one"));
+    }
+
+    @Test
+    void refusesATransactionManagerOfAnotherDataSource() {
+        runner.withUserConfiguration(OtherTransactionManager.class).run(context -> assertThat(context).hasFailed()
+                .getFailure().rootCause().hasMessageContaining("two transactions"));
+    }
+
+    @Test
+    void applicationBeansWin() {
+        runner.withUserConfiguration(OwnBeans.class).withPropertyValues("dedup.consumer-name=orders").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(CommonErrorHandler.class)).isInstanceOf(CommonLoggingErrorHandler.class);
+            assertThat(context).doesNotHaveBean(DefaultErrorHandler.class);
+            assertThat(context.getBean(DedupTemplate.class)).isSameAs(context.getBean(OwnBeans.class).template);
+        });
+    }
+
+    @Test
+    void migratesAfterTheApplicationsOwnFlywayOnAFreshDatabase() {
+        runner.withConfiguration(AutoConfigurations.of(FlywayAutoConfiguration.class))
+                .withPropertyValues("spring.flyway.locations=classpath:db/app").run(context -> {
+                    assertThat(context).hasNotFailed();
+                    JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
+                    assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM app_order", Integer.class)).isZero();
+                    assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM dedup_record", Integer.class)).isZero();
+                });
+    }
+
+    @Test
+    void refusesManualAcknowledgementNamingTheProperty() {
+        runner.withBean(AnnotatedListener.class).withPropertyValues("spring.kafka.listener.ack-mode=manual_immediate")
+                .run(context -> assertThat(startupFailure(context))
+                        .hasMessageContaining("MANUAL_IMMEDIATE").hasMessageContaining("spring.kafka.listener.ack-mode")
+                        .hasMessageContaining("AnnotatedListener.on"));
+    }
+
+    @Test
+    void refusesEnableAutoCommitNamingTheProperty() {
+        runner.withBean(AnnotatedListener.class).withPropertyValues("spring.kafka.consumer.enable-auto-commit=true")
+                .run(context -> assertThat(startupFailure(context))
+                        .hasMessageContaining("enable.auto.commit=true")
+                        .hasMessageContaining("spring.kafka.consumer.enable-auto-commit"));
+    }
+
+    @Test
+    void acceptsTheDefaultAckModeAndWrapsTheListener() {
+        runner.withBean(AnnotatedListener.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(KafkaListenerEndpointRegistry.class).getListenerContainers())
+                    .singleElement()
+                    .satisfies(container -> assertThat(container.getContainerProperties().getMessageListener())
+                            .isInstanceOf(DeduplicatingRecordListener.class));
+        });
+    }
+
+    @Test
+    void aDeduplicatedMethodRefusesToRunOutsideItsListenerContainer() {
+        runner.withBean(AnnotatedListener.class).run(context ->
+                assertThatThrownBy(() -> context.getBean(AnnotatedListener.class).on("called directly"))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("outside a deduplicating listener container"));
+    }
+
+    @Test
+    void refusesAListenerNamingTwoKeySources() {
+        runner.withBean(TwoKeySources.class).run(context -> assertThat(startupFailure(context))
+                .hasMessageContaining("TwoKeySources.on").hasMessageContaining("at most one of key, header and jsonField"));
+    }
+
+    private static Throwable startupFailure(AssertableApplicationContext context) {
+        assertThat(context).hasFailed();
+        return NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OtherTransactionManager {
+        @Bean
+        PlatformTransactionManager otherTransactionManager() {
+            JdbcDataSource other = new JdbcDataSource();
+            other.setURL("jdbc:h2:mem:other");
+            return new DataSourceTransactionManager(other);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnBeans {
+        DedupTemplate template;
+
+        @Bean
+        CommonErrorHandler ownErrorHandler() {
+            return new CommonLoggingErrorHandler();
+        }
+
+        @Bean
+        DedupTemplate ownTemplate(SpringTransactionRunner runner) {
+            template = new DedupTemplate(io.dedupconsumer.core.Deduplicator.builder().consumerName("own")
+                    .dedupKey(io.dedupconsumer.core.DedupKey.recordKey()).transactionRunner(runner).build(),
+                    ConflictPolicy.FAIL);
+            return template;
+        }
+    }
+
+    public static class TwoKeySources {
+        @Deduplicated(header = "event-id", jsonField = "eventId")
+        @KafkaListener(topics = "orders", groupId = "orders")
+        public void on(String payload) {
+        }
+    }
+
+    public static class AnnotatedListener {
+        @Deduplicated(header = "event-id")
+        @KafkaListener(topics = "orders", groupId = "orders")
+        public void on(String payload) {
+        }
+    }
+}

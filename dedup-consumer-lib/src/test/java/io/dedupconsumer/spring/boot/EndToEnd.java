@@ -1,0 +1,75 @@
+package io.dedupconsumer.spring.boot;
+
+import io.dedupconsumer.testkit.KafkaBroker;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
+import org.springframework.boot.autoconfigure.jdbc.JdbcTemplateAutoConfiguration;
+import org.springframework.boot.autoconfigure.kafka.KafkaAutoConfiguration;
+import org.springframework.boot.autoconfigure.transaction.TransactionAutoConfiguration;
+
+/** What the end-to-end tests share: the auto-configurations of a small application, its properties, a producer. */
+final class EndToEnd {
+
+    static final Class<?>[] AUTO_CONFIGURATIONS = {DataSourceAutoConfiguration.class,
+            DataSourceTransactionManagerAutoConfiguration.class, TransactionAutoConfiguration.class,
+            JdbcTemplateAutoConfiguration.class, KafkaAutoConfiguration.class, DedupAutoConfiguration.class};
+
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private EndToEnd() {
+    }
+
+    /** Properties of the application: JSON values (undeserializable ones reach the error handler), short retries. */
+    static List<String> properties(KafkaBroker broker, String topic, String group) {
+        return List.of("spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                "spring.kafka.consumer.auto-offset-reset=earliest",
+                "spring.kafka.consumer.key-deserializer=org.apache.kafka.common.serialization.StringDeserializer",
+                "spring.kafka.consumer.value-deserializer=org.springframework.kafka.support.serializer.ErrorHandlingDeserializer",
+                "spring.kafka.consumer.properties.spring.deserializer.value.delegate.class="
+                        + "org.springframework.kafka.support.serializer.JsonDeserializer",
+                "spring.kafka.consumer.properties.spring.json.value.default.type=java.util.LinkedHashMap",
+                "spring.kafka.consumer.properties.spring.json.use.type.headers=false",
+                "spring.kafka.consumer.properties.spring.json.trusted.packages=*",
+                "spring.kafka.consumer.max-poll-records=100",
+                "dedup.retry.initial-interval=50ms", "dedup.retry.max-interval=100ms", "dedup.retry.max-attempts=2",
+                "test.topic=" + topic, "test.group=" + group);
+    }
+
+    /** A record for {@code send}: the event id travels in the {@code event-id} header, or nowhere when {@code null}. */
+    static ProducerRecord<byte[], byte[]> event(String topic, String eventId, String json) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, 0, null, json.getBytes(StandardCharsets.UTF_8));
+        if (eventId != null) {
+            record.headers().add("event-id", eventId.getBytes(StandardCharsets.UTF_8));
+        }
+        return record;
+    }
+
+    @SafeVarargs
+    static void send(KafkaBroker broker, ProducerRecord<byte[], byte[]>... records) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(broker.producerProps())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            for (ProducerRecord<byte[], byte[]> record : records) {
+                sent.add(producer.send(record));
+            }
+            for (java.util.concurrent.Future<?> future : sent) {
+                future.get();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot send test records", e);
+        }
+    }
+
+    /** The offset a group committed on partition 0 of a topic, or -1. */
+    static Callable<Long> committed(KafkaBroker broker, String group, String topic) {
+        return () -> broker.committedOffsets(group, topic).entrySet().stream()
+                .filter(e -> e.getKey().partition() == 0).map(Map.Entry::getValue).findFirst().orElse(-1L);
+    }
+}

@@ -1,0 +1,121 @@
+package io.dedupconsumer.examples.payment;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dedupconsumer.core.Fingerprint;
+import java.nio.charset.StandardCharsets;
+import java.util.Currency;
+import java.util.regex.Pattern;
+
+/**
+ * One notification from the payment provider, as the notify endpoint receives it and the consumer reads it back from
+ * the topic (the raw body is what travels, so the signature could be checked again anywhere):
+ *
+ * <pre>{@code {"transaction_id":"tx-81","order_id":"o-17","type":"SUCCESS","amount":4999,"currency":"EUR",
+ *  "notify_id":"n-3","notify_time":"2026-01-05T10:15:30Z"}}</pre>
+ *
+ * <p>{@code notify_id} and {@code notify_time} change on every re-send of the same event, so they are neither part of
+ * the dedup key (transaction id + type) nor of the fingerprint (the fields that make the event what it is).
+ *
+ * @param providerTxId the provider's transaction id ({@code transaction_id})
+ * @param orderId the merchant's order id
+ * @param type what happened
+ * @param amountMinor the amount in minor units of {@code currency}
+ * @param currency ISO 4217 code
+ */
+record PaymentCallback(String providerTxId, String orderId, CallbackType type, long amountMinor, String currency) {
+
+    /** The largest body accepted. */
+    static final int MAX_BODY_BYTES = 8 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+
+    /**
+     * Reads and validates a notification body.
+     *
+     * @throws InvalidCallbackException naming the first field that is missing or wrong
+     */
+    static PaymentCallback parse(byte[] body) throws InvalidCallbackException {
+        if (body == null || body.length == 0) {
+            throw new InvalidCallbackException("empty body");
+        }
+        if (body.length > MAX_BODY_BYTES) {
+            throw new InvalidCallbackException("body of " + body.length + " bytes is larger than " + MAX_BODY_BYTES);
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new InvalidCallbackException("not JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new InvalidCallbackException("unreadable body: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidCallbackException("not a JSON object");
+        }
+        String txId = id(root, "transaction_id");
+        String orderId = id(root, "order_id");
+        String typeName = text(root, "type");
+        CallbackType type;
+        try {
+            type = CallbackType.valueOf(typeName);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidCallbackException("type: '" + typeName + "' is not SUCCESS or FAILED");
+        }
+        JsonNode amount = root.get("amount");
+        if (amount == null || !amount.isIntegralNumber() || !amount.canConvertToLong() || amount.longValue() <= 0) {
+            throw new InvalidCallbackException("amount: must be a positive whole number of minor units (cents), was "
+                    + (amount == null ? "missing" : amount.toString()));
+        }
+        String currency = text(root, "currency");
+        if (!CURRENCY.matcher(currency).matches() || !isIsoCurrency(currency)) {
+            throw new InvalidCallbackException("currency: '" + currency + "' is not an ISO 4217 code");
+        }
+        return new PaymentCallback(txId, orderId, type, amount.longValue(), currency);
+    }
+
+    /** The dedup key: one event per provider transaction and type, whatever the notify id of the re-send. */
+    String dedupKey() {
+        return providerTxId + ":" + type;
+    }
+
+    /**
+     * The fingerprint: SHA-256 over the fields that make the event what it is. A re-send with a new notify id is a
+     * DUPLICATE; the same transaction and type with another order, amount or currency is a CONFLICT.
+     */
+    byte[] fingerprint() {
+        String canonical = providerTxId + '\n' + type + '\n' + orderId + '\n' + amountMinor + '\n' + currency;
+        return Fingerprint.sha256(canonical.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String text(JsonNode root, String field) throws InvalidCallbackException {
+        JsonNode node = root.get(field);
+        if (node == null || node.isNull()) {
+            throw new InvalidCallbackException(field + ": missing");
+        }
+        if (!node.isTextual()) {
+            throw new InvalidCallbackException(field + ": must be a string, was " + node);
+        }
+        return node.textValue();
+    }
+
+    private static String id(JsonNode root, String field) throws InvalidCallbackException {
+        String value = text(root, field);
+        if (!ID.matcher(value).matches()) {
+            throw new InvalidCallbackException(field + ": must be 1 to 64 letters, digits, '-' or '_'");
+        }
+        return value;
+    }
+
+    private static boolean isIsoCurrency(String code) {
+        try {
+            Currency.getInstance(code);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

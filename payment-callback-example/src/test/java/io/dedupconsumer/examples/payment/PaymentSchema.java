@@ -1,0 +1,47 @@
+package io.dedupconsumer.examples.payment;
+
+import io.dedupconsumer.jdbc.DedupSchema;
+import io.dedupconsumer.testkit.TestDatabase;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Locale;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.flywaydb.core.Flyway;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/** Test support: the service's schema on a fresh test database, orders in any status, callback records. */
+final class PaymentSchema {
+
+    private PaymentSchema() {
+    }
+
+    /** Applies the service's migrations (the same files Boot's Flyway runs) and the dedup table's. */
+    static void migrate(TestDatabase database, DataSource dataSource) {
+        String folder = switch (database.name()) {
+            case "mariadb" -> "mysql";
+            case "postgresql" -> "postgresql";
+            default -> "h2";
+        };
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/payment/" + folder).load().migrate();
+        DedupSchema.migrate(dataSource);
+    }
+
+    /** Places an order directly in {@code status}, version 0: a test fixture, not how the service moves orders. */
+    static void placeOrder(JdbcTemplate jdbc, String id, OrderStatus status, long amountMinor, String currency) {
+        jdbc.update("INSERT INTO orders (id, status, amount_minor, currency, version, created_at) VALUES (?, ?, ?, ?, 0, ?)",
+                id, status.name(), amountMinor, currency, java.sql.Timestamp.from(Instant.now()));
+    }
+
+    /** A notification body as a provider words it. */
+    static byte[] body(String tx, String orderId, CallbackType type, long amountMinor, String currency, String notifyId) {
+        return String.format(Locale.ROOT, "{\"transaction_id\":\"%s\",\"order_id\":\"%s\",\"type\":\"%s\",\"amount\":%d,"
+                + "\"currency\":\"%s\",\"notify_id\":\"%s\",\"notify_time\":\"2026-01-05T10:15:30Z\"}", tx, orderId, type,
+                amountMinor, currency, notifyId).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The record the notify endpoint would have published for {@code body}. */
+    static ConsumerRecord<String, byte[]> record(String orderId, byte[] body, long offset) {
+        return new ConsumerRecord<>("payment-callbacks", 0, offset, orderId, body);
+    }
+}
