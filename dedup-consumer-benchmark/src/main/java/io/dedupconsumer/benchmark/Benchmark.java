@@ -44,7 +44,7 @@ final class Benchmark {
         if (settings.warmUp()) {
             // The JIT's work is JVM-wide: one unreported run of every scenario on one topic warms them all.
             Workload first = workloads.get(0);
-            forEachScenario(first, 0, (scenario, database) -> runOnce(scenario, database, first, 0));
+            forEachScenario((scenario, database) -> runOnce(scenario, database, first, 0));
         }
         List<RunResult> results = new ArrayList<>();
         for (int repetition = 1; repetition <= settings.repetitions(); repetition++) {
@@ -57,8 +57,7 @@ final class Benchmark {
                 commitRates.add(rate);
             }
             for (Workload workload : workloads) {
-                forEachScenario(workload, current, (scenario, database) -> results.add(runOnce(scenario, database,
-                        workload, current)));
+                forEachScenario((scenario, database) -> results.add(runOnce(scenario, database, workload, current)));
             }
         }
         return new Report(settings, commitRates, results);
@@ -69,7 +68,7 @@ final class Benchmark {
         void run(Scenario scenario, Database database) throws Exception;
     }
 
-    private void forEachScenario(Workload workload, int repetition, ScenarioAction action) throws Exception {
+    private void forEachScenario(ScenarioAction action) throws Exception {
         for (Scenario scenario : settings.scenarios()) {
             if (!scenario.usesDatabase()) {
                 action.run(scenario, null);
