@@ -2,8 +2,6 @@ package io.dedupconsumer.core;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -32,11 +30,7 @@ public interface Fingerprint {
 
     /** SHA-256 of the given bytes. */
     static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime provides SHA-256", e);
-        }
+        return Sha256.digest(bytes);
     }
 
     private static byte[] canonicalBytes(Object value) throws Exception {

@@ -100,7 +100,7 @@ public final class DedupStore {
             throws SQLException {
         Statements sql = statements(connection);
         try (PreparedStatement insert = connection.prepareStatement(sql.insert)) {
-            bindRow(insert, 1, sql.dialect, consumer, request, now);
+            bindRow(insert, 1, consumer, request, timeParameter(sql.dialect, now));
             if (insert.executeUpdate() == 1) {
                 return Optional.empty();
             }
@@ -163,7 +163,7 @@ public final class DedupStore {
         try (PreparedStatement insert = connection.prepareStatement(sql.claimAll)) {
             insert.setString(1, consumer);
             insert.setString(2, "PROCESSED");
-            bindTime(insert, 3, sql.dialect, now);
+            bindTime(insert, 3, timeParameter(sql.dialect, now));
             insert.setArray(4, connection.createArrayOf("varchar", keys));
             insert.setArray(5, connection.createArrayOf("varchar", fingerprints));
             insert.setArray(6, connection.createArrayOf("varchar", topics));
@@ -217,8 +217,9 @@ public final class DedupStore {
         }
         try (PreparedStatement insert = connection.prepareStatement(sql.multiRowInsert(fresh.size()))) {
             int index = 1;
+            Object time = timeParameter(sql.dialect, now);
             for (ClaimRequest r : fresh) {
-                index = bindRow(insert, index, sql.dialect, consumer, r, now);
+                index = bindRow(insert, index, consumer, r, time);
             }
             insert.executeUpdate();
         } catch (SQLException e) {
@@ -262,7 +263,7 @@ public final class DedupStore {
     public int purge(Connection connection, Instant cutoff, int limit) throws SQLException {
         Statements sql = statements(connection);
         try (PreparedStatement delete = connection.prepareStatement(sql.purge)) {
-            bindTime(delete, 1, sql.dialect, cutoff);
+            bindTime(delete, 1, timeParameter(sql.dialect, cutoff));
             delete.setInt(2, limit);
             return delete.executeUpdate();
         }
@@ -277,8 +278,8 @@ public final class DedupStore {
         return sql;
     }
 
-    private static int bindRow(PreparedStatement ps, int index, Dialect dialect, String consumer, ClaimRequest r,
-            Instant now) throws SQLException {
+    private static int bindRow(PreparedStatement ps, int index, String consumer, ClaimRequest r, Object time)
+            throws SQLException {
         ps.setString(index++, consumer);
         ps.setString(index++, r.dedupKey());
         ps.setBytes(index++, r.fingerprint());
@@ -286,17 +287,25 @@ public final class DedupStore {
         ps.setString(index++, r.topic());
         ps.setInt(index++, r.partition());
         ps.setLong(index++, r.offset());
-        bindTime(ps, index++, dialect, now);
+        bindTime(ps, index++, time);
         return index;
     }
 
-    private static void bindTime(PreparedStatement ps, int index, Dialect dialect, Instant time) throws SQLException {
+    /** A point in time as this dialect's parameter value, made once per statement rather than once per row. */
+    private static Object timeParameter(Dialect dialect, Instant time) {
         if (dialect == Dialect.MYSQL) {
             // DATETIME has no zone: the table stores UTC. Bound as text because Connector/J reads MariaDB's
             // protocol version as 5.5.5 and would drop the milliseconds of a temporal parameter.
-            ps.setString(index, MYSQL_DATETIME.format(LocalDateTime.ofInstant(time, ZoneOffset.UTC)));
+            return MYSQL_DATETIME.format(LocalDateTime.ofInstant(time, ZoneOffset.UTC));
+        }
+        return time.atOffset(ZoneOffset.UTC);
+    }
+
+    private static void bindTime(PreparedStatement ps, int index, Object time) throws SQLException {
+        if (time instanceof String text) {
+            ps.setString(index, text);
         } else {
-            ps.setObject(index, time.atOffset(ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+            ps.setObject(index, time, Types.TIMESTAMP_WITH_TIMEZONE);
         }
     }
 

@@ -65,9 +65,11 @@ class RedisDedupGuardTests {
             s.execute("CREATE TABLE effect (event_key VARCHAR(100) NOT NULL)");
         }
         redisProxy = TcpProxy.start(REDIS_HOST, REDIS_PORT);
-        DefaultJedisClientConfig shortTimeouts = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(200).socketTimeoutMillis(200).build();
-        redis = new JedisPooled(new HostAndPort("127.0.0.1", redisProxy.port()), shortTimeouts);
+        // Generous timeouts: a loaded machine must not turn hits into misses. The outage test cuts the proxy, which
+        // resets connections at once, so it does not wait for them either.
+        DefaultJedisClientConfig timeouts = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(2_000).socketTimeoutMillis(2_000).build();
+        redis = new JedisPooled(new HostAndPort("127.0.0.1", redisProxy.port()), timeouts);
         direct = new JedisPooled(REDIS_HOST, REDIS_PORT);
     }
 

@@ -26,6 +26,7 @@ final class TopicRetentionCheck implements SmartLifecycle {
     private final DedupProperties properties;
     private final ListenerTemplates templates;
     private volatile boolean running;
+    private volatile Thread background;
 
     TopicRetentionCheck(KafkaAdmin kafkaAdmin, DedupProperties properties, ListenerTemplates templates) {
         this.kafkaAdmin = kafkaAdmin;
@@ -44,6 +45,7 @@ final class TopicRetentionCheck implements SmartLifecycle {
         if (mode == RetentionCheck.WARN) {
             Thread check = new Thread(() -> check(topics, mode), "dedup-retention-check");
             check.setDaemon(true);
+            background = check;
             check.start();
         } else {
             check(topics, mode);
@@ -61,13 +63,20 @@ final class TopicRetentionCheck implements SmartLifecycle {
                         + "the topics " + topics + " and refused (dedup.retention-check=fail): " + e.getMessage()
                         + " Raise dedup.retention, or set dedup.retention-check=warn to start anyway.", e);
             }
-            log.warn("dedup.retention could not be checked against the topics {}: {}", topics, e.toString());
+            if (running) {
+                log.warn("dedup.retention could not be checked against the topics {}: {}", topics, e.toString());
+            }
         }
     }
 
+    /** Ends a check still waiting for the broker: the application is going away. */
     @Override
     public void stop() {
         running = false;
+        Thread check = background;
+        if (check != null) {
+            check.interrupt();
+        }
     }
 
     @Override

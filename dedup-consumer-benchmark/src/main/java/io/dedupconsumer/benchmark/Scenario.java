@@ -1,0 +1,77 @@
+package io.dedupconsumer.benchmark;
+
+/**
+ * What a measured consumer does with each poll. Every database scenario applies the same {@link SideEffect}; they
+ * differ only in transactions (one per record or one per poll) and in whether the dedup protocol guards the effect.
+ * The Kafka offset is committed with {@code commitSync} after every poll in every scenario.
+ */
+enum Scenario {
+    /** Poll and commit offsets, nothing else: the ceiling Kafka sets. */
+    CONSUME_ONLY("consume only", false, false),
+    /** The side effect in one transaction per record, no dedup: applies duplicates twice. */
+    UNSAFE_RECORD("unsafe, tx/record", true, true),
+    /** {@code Deduplicator.process}: claim and side effect in one transaction per record. */
+    DEDUP_RECORD("dedup, tx/record", true, true),
+    /** The per-record handler in one transaction per poll, no dedup: the baseline of batched dedup. */
+    UNSAFE_BATCH("unsafe, tx/poll", false, true),
+    /** One transaction per poll with JDBC batching of the two statements, no dedup: the best an unsafe loop does. */
+    UNSAFE_BATCH_JDBC("unsafe, tx/poll, JDBC batch", false, true),
+    /** As {@link #UNSAFE_BATCH_JDBC} with Connector/J's {@code rewriteBatchedStatements=true} (MariaDB only). */
+    UNSAFE_BATCH_JDBC_REWRITE("unsafe, tx/poll, JDBC batch, rewrite", false, true),
+    /** {@code Deduplicator.processBatch}: claims and side effects of a poll in one transaction. */
+    DEDUP_BATCH("dedup, tx/poll", false, true),
+    /**
+     * {@code Deduplicator.processBatch} with a handler that queues its statements for one JDBC batch before the commit
+     * ({@link DeferredSideEffect}); on MariaDB with {@code rewriteBatchedStatements=true}. Compared with the best
+     * unsafe JDBC batch.
+     */
+    DEDUP_BATCH_JDBC("dedup, tx/poll, JDBC-batched handler", false, true);
+
+    private final String label;
+    private final boolean perRecord;
+    private final boolean usesDatabase;
+
+    Scenario(String label, boolean perRecord, boolean usesDatabase) {
+        this.label = label;
+        this.perRecord = perRecord;
+        this.usesDatabase = usesDatabase;
+    }
+
+    String label() {
+        return label;
+    }
+
+    /** Whether it commits a transaction per record, and so reads the shorter per-record prefix of the topic. */
+    boolean perRecord() {
+        return perRecord;
+    }
+
+    boolean usesDatabase() {
+        return usesDatabase;
+    }
+
+    boolean deduplicates() {
+        return this == DEDUP_RECORD || this == DEDUP_BATCH || this == DEDUP_BATCH_JDBC;
+    }
+
+    boolean runsOn(Database database) {
+        return this != UNSAFE_BATCH_JDBC_REWRITE || database == Database.MARIADB;
+    }
+
+    /** The JDBC URL parameters the scenario's pool needs on {@code database}. */
+    String urlParameters(Database database) {
+        boolean rewrite = this == UNSAFE_BATCH_JDBC_REWRITE || this == DEDUP_BATCH_JDBC;
+        return rewrite && database == Database.MARIADB ? "rewriteBatchedStatements=true" : "";
+    }
+
+    /** The scenario this one is compared with on {@code database} in the same run, or {@code null}. */
+    Scenario baseline(Database database) {
+        return switch (this) {
+            case DEDUP_RECORD -> UNSAFE_RECORD;
+            case DEDUP_BATCH, UNSAFE_BATCH_JDBC -> UNSAFE_BATCH;
+            case UNSAFE_BATCH_JDBC_REWRITE -> UNSAFE_BATCH_JDBC;
+            case DEDUP_BATCH_JDBC -> database == Database.MARIADB ? UNSAFE_BATCH_JDBC_REWRITE : UNSAFE_BATCH_JDBC;
+            default -> null;
+        };
+    }
+}
