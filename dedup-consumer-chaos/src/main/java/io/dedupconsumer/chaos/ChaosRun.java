@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -65,7 +66,8 @@ final class ChaosRun {
 
     // control thread only
     private final List<ConsumerProcess> alive = new ArrayList<>();
-    private final List<ConsumerProcess> all = new ArrayList<>();
+    /** Every process started; also read by the main thread, to kill what is left if the run fails. */
+    private final List<ConsumerProcess> all = new CopyOnWriteArrayList<>();
     private int target;
     private int pendingStarts;
     private int incarnations;
@@ -137,6 +139,10 @@ final class ChaosRun {
                 return chaos(schedule, kafka, servers, workload, direct, proxy, childBroker);
             }
         } finally {
+            control.shutdownNow();
+            auditor.shutdownNow();
+            blocking.shutdownNow();
+            all.stream().filter(ConsumerProcess::alive).forEach(ConsumerProcess::kill); // only after a failed run
             if (childBroker != null) {
                 childBroker.close();
             }

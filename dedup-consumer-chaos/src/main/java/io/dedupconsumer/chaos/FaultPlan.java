@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Where one consumer process will fail, counted in database commits after the service became ready: halt the JVM
+ * Where one consumer process will fail, counted in database commits of its listener threads: halt the JVM
  * right after the N-th commit (the record's transaction committed, its offset not: the window the dedup claim exists
  * for), halt right before the N-th commit (the transaction never commits), or stall the N-th commit for longer than
  * {@code max.poll.interval.ms} while holding its locks (the group evicts the process and moves its partitions while it
@@ -23,6 +23,7 @@ record FaultPlan(long haltAfterCommit, long haltBeforeCommit, long stallBeforeCo
 
     static final String MARKER = "CHAOS-FAULT";
     static final int HALT_EXIT_CODE = 137;
+    private static final String CONSUMER_THREAD = "-C-";
     static final FaultPlan NONE = new FaultPlan(0, 0, 0, Duration.ZERO);
 
     FaultPlan {
@@ -73,9 +74,13 @@ record FaultPlan(long haltAfterCommit, long haltBeforeCommit, long stallBeforeCo
             armed = true;
         }
 
-        /** Called before a commit; returns its number (0 while not armed). */
+        /**
+         * Called before a commit; returns its number, or 0 for a commit that does not count: before the service was
+         * ready (Flyway), or on a thread that is not a listener container's consumer thread (spring-kafka names them
+         * {@code <container>-<n>-C-<n>}; the dedup table's scheduled purge, for instance, commits on its own thread).
+         */
         long beforeCommit() {
-            if (!armed) {
+            if (!armed || !Thread.currentThread().getName().contains(CONSUMER_THREAD)) {
                 return 0;
             }
             long n = commits.incrementAndGet();
