@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  * is its user; applications normally meet it only to purge old keys.
  *
  * <p>Duplicates are detected by update count ({@code ON CONFLICT DO NOTHING}) or by SQLState class 23,
- * never by the text of an error message. Thread-safe: it holds no connection and no per-call state.
+ * never by the text of an error message. Thread-safe: it holds no connection and no per-call state (only a hint
+ * of whether recent batches met duplicates, which chooses how MySQL claims a batch, never what it decides).
  */
 public final class DedupStore {
 
@@ -48,6 +49,12 @@ public final class DedupStore {
     private final String table;
     private final Dialect configuredDialect;
     private volatile Statements statements;
+    /**
+     * Whether the last batch claimed without {@code RETURNING} (MySQL, H2) met a key already held. A hint only, shared
+     * by every caller: while batches bring no duplicates, their claim is one optimistic multi-row {@code INSERT}
+     * instead of a look-up and an insert.
+     */
+    private volatile boolean duplicatesSeen;
 
     private DedupStore(String table, Dialect dialect) {
         this.table = table;
@@ -137,7 +144,7 @@ public final class DedupStore {
             if (sql.dialect == Dialect.POSTGRESQL) {
                 claimChunkReturning(connection, sql, consumer, chunk, now, held);
             } else {
-                claimChunkAfterLookup(connection, sql, consumer, chunk, now, held);
+                claimChunkWithoutReturning(connection, sql, consumer, chunk, now, held);
             }
         }
         return held;
@@ -197,8 +204,26 @@ public final class DedupStore {
         }
     }
 
-    private void claimChunkAfterLookup(Connection connection, Statements sql, String consumer,
+    /**
+     * MySQL and H2 have no {@code ON CONFLICT ... RETURNING}: a multi-row {@code INSERT} either inserts every row or,
+     * when one key is held, fails as a whole (SQLState class 23) and the transaction goes on without it. So while
+     * batches bring no duplicates, the claim is that one statement; after a batch that met a held key, it first
+     * looks the keys up and inserts only the fresh ones.
+     */
+    private void claimChunkWithoutReturning(Connection connection, Statements sql, String consumer,
             List<ClaimRequest> chunk, Instant now, Map<String, StoredClaim> held) throws SQLException {
+        if (!duplicatesSeen) {
+            try {
+                insertAll(connection, sql, consumer, chunk, now);
+                return;
+            } catch (SQLException e) {
+                if (!isIntegrityViolation(e)) {
+                    throw e;
+                }
+                duplicatesSeen = true;
+            }
+        }
+        int heldBefore = held.size();
         try (PreparedStatement find = connection.prepareStatement(sql.multiKeyFind(chunk.size()))) {
             find.setString(1, consumer);
             for (int i = 0; i < chunk.size(); i++) {
@@ -206,6 +231,7 @@ public final class DedupStore {
             }
             readInto(find, held);
         }
+        duplicatesSeen = held.size() > heldBefore;
         List<ClaimRequest> fresh = new ArrayList<>(chunk.size());
         for (ClaimRequest r : chunk) {
             if (!held.containsKey(r.dedupKey())) {
@@ -215,18 +241,26 @@ public final class DedupStore {
         if (fresh.isEmpty()) {
             return;
         }
-        try (PreparedStatement insert = connection.prepareStatement(sql.multiRowInsert(fresh.size()))) {
-            int index = 1;
-            Object time = timeParameter(sql.dialect, now);
-            for (ClaimRequest r : fresh) {
-                index = bindRow(insert, index, consumer, r, time);
-            }
-            insert.executeUpdate();
+        try {
+            insertAll(connection, sql, consumer, fresh, now);
         } catch (SQLException e) {
             if (isIntegrityViolation(e)) {
+                // The look-up reads a snapshot: a key committed by another transaction after it began is missed.
                 throw new ConcurrentClaimException(e);
             }
             throw e;
+        }
+    }
+
+    private static void insertAll(Connection connection, Statements sql, String consumer, List<ClaimRequest> rows,
+            Instant now) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(sql.multiRowInsert(rows.size()))) {
+            int index = 1;
+            Object time = timeParameter(sql.dialect, now);
+            for (ClaimRequest r : rows) {
+                index = bindRow(insert, index, consumer, r, time);
+            }
+            insert.executeUpdate();
         }
     }
 

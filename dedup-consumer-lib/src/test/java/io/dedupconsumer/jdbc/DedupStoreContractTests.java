@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -159,6 +160,85 @@ class DedupStoreContractTests {
             assertThat(held.get("event-700").fingerprint()).isEqualTo(fingerprint("payload-700"));
         }
         assertThat(count(dataSource)).isEqualTo(1_200);
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void aBatchMeetingAHeldKeyAfterDuplicateFreeBatchesClaimsTheRestInTheSameTransaction(TestDatabase database)
+            throws SQLException {
+        HikariDataSource dataSource = migrated(database);
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            assertThat(store.claimAll(c, CONSUMER, List.of(request("a", "a", 1), request("b", "b", 2)), NOW)).isEmpty();
+            c.commit();
+            assertThat(store.claimAll(c, CONSUMER, List.of(request("c", "c", 3)), NOW)).isEmpty();
+            c.commit();
+            // "b" is held and sorts after "a1" and "a2": on MySQL and H2 the optimistic multi-row insert fails as a
+            // whole, inserting neither "a1" nor "a2" (else the look-up would report them held), and the claim goes on.
+            Map<String, StoredClaim> held = store.claimAll(c, CONSUMER,
+                    List.of(request("b", "b", 2), request("a2", "a2", 5), request("a1", "a1", 4)), NOW);
+            c.commit();
+            assertThat(held.keySet()).containsExactly("b");
+            assertThat(held.get("b").offset()).isEqualTo(2);
+            assertThat(store.claimAll(c, CONSUMER, List.of(request("f", "f", 6)), NOW)).isEmpty();
+            c.commit();
+        }
+        assertThat(count(dataSource)).isEqualTo(6);
+    }
+
+    @Test
+    void onMySqlADuplicateFreeBatchIsOneInsertWithoutALookUpUntilABatchMeetsAHeldKey() throws SQLException {
+        HikariDataSource dataSource = migrated(TestDatabase.mariadb());
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            List<ClaimRequest> first = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                first.add(request("event-" + i, "p", i));
+            }
+            assertThat(statementsRunBy(c, () -> store.claimAll(c, CONSUMER, first, NOW)))
+                    .as("two chunks, one INSERT each, no SELECT").containsEntry("Com_insert", 2L).containsEntry("Com_select", 0L);
+            c.commit();
+            List<ClaimRequest> withHeldKey = List.of(request("event-7", "p", 7), request("event-600", "p", 600));
+            assertThat(statementsRunBy(c, () -> assertThat(store.claimAll(c, CONSUMER, withHeldKey, NOW)).containsOnlyKeys("event-7")))
+                    .as("the failed INSERT, the look-up, the INSERT of the fresh key")
+                    .containsEntry("Com_insert", 2L).containsEntry("Com_select", 1L);
+            c.commit();
+            List<ClaimRequest> fresh = List.of(request("event-601", "p", 601));
+            assertThat(statementsRunBy(c, () -> store.claimAll(c, CONSUMER, fresh, NOW)))
+                    .as("after a batch with a duplicate, look up first").containsEntry("Com_insert", 1L).containsEntry("Com_select", 1L);
+            c.commit();
+            List<ClaimRequest> freshAgain = List.of(request("event-602", "p", 602));
+            assertThat(statementsRunBy(c, () -> store.claimAll(c, CONSUMER, freshAgain, NOW)))
+                    .as("a duplicate-free batch makes the next one optimistic again").containsEntry("Com_insert", 1L).containsEntry("Com_select", 0L);
+            c.commit();
+        }
+        assertThat(count(dataSource)).isEqualTo(603);
+    }
+
+    /** The server's own per-session counters of INSERT and SELECT statements run by {@code work}. */
+    private static Map<String, Long> statementsRunBy(Connection c, SqlWork work) throws SQLException {
+        Map<String, Long> before = sessionCounters(c);
+        work.run();
+        Map<String, Long> after = sessionCounters(c);
+        return Map.of("Com_insert", after.get("Com_insert") - before.get("Com_insert"),
+                "Com_select", after.get("Com_select") - before.get("Com_select"));
+    }
+
+    private static Map<String, Long> sessionCounters(Connection c) throws SQLException {
+        Map<String, Long> counters = new HashMap<>();
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SHOW SESSION STATUS WHERE Variable_name IN ('Com_insert', 'Com_select')")) {
+            while (rs.next()) {
+                counters.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        return counters;
+    }
+
+    private interface SqlWork {
+        void run() throws SQLException;
     }
 
     @ParameterizedTest
