@@ -98,7 +98,7 @@ final class Benchmark {
             check = RunResult.Check.of(scenario, timing.records(), null, expected);
         } else {
             try (ScenarioDatabase db = ScenarioDatabase.create(database, "bench_" + scenario.name(),
-                    workload.partitionCount(), scenario.urlParameters(database))) {
+                    workload.partitionCount(), settings.urlParameters(scenario, database))) {
                 timing = ConsumerRun.run(broker, workload, limit, group, processors(scenario, db, group),
                         settings.runTimeout());
                 check = RunResult.Check.of(scenario, timing.records(), db.totals(), expected);

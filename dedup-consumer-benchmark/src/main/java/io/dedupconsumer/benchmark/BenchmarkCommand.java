@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
                 + "deduplication on MariaDB and PostgreSQL; prints Markdown tables of medians and ratios.")
 public final class BenchmarkCommand implements Callable<Integer> {
 
-    @Option(names = "--smoke", description = "A few thousand records, one repetition, 2 partitions, 10% duplicates, "
+    @Option(names = "--smoke", description = "A few thousand records, one repetition, 2 partitions, 10%% duplicates, "
             + "every scenario, no warm-up: checks that everything runs and counts right (CI), times mean nothing.")
     boolean smoke;
 
@@ -70,6 +70,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
             description = "Seconds between heap samples of the soak (default: ${DEFAULT-VALUE}).")
     int soakSampleSeconds;
 
+    @Option(names = "--mariadb-url-parameters", defaultValue = "",
+            description = "JDBC URL parameters for every MariaDB pool, e.g. "
+                    + "cachePrepStmts=true&prepStmtCacheSqlLimit=16384&useServerPrepStmts=true (default: none).")
+    String mariadbUrlParameters;
+
     @Option(names = "--output", description = "Also write the Markdown report to this file.")
     Path output;
 
@@ -105,6 +110,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
             return Settings.smoke();
         }
         return new Settings(databases, partitions, duplicates, scenarios, records, perRecordRecords, repetitions,
-                !noWarmUp, Duration.ofSeconds(probeSeconds), Duration.ofMinutes(10));
+                !noWarmUp, Duration.ofSeconds(probeSeconds), Duration.ofMinutes(10), mariadbUrlParameters);
     }
 }

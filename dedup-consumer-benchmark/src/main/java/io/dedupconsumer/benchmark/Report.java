@@ -70,6 +70,10 @@ final class Report {
                 + "scenarios; max.poll.records %d; latency = poll returned → commitSync returned.%n%n",
                 settings.repetitions(), settings.batchRecords(), settings.perRecordRecords(),
                 ConsumerRun.MAX_POLL_RECORDS));
+        if (!settings.mariadbUrlParameters().isEmpty()) {
+            out.append("MariaDB pools ran with the JDBC URL parameters `").append(settings.mariadbUrlParameters())
+                    .append("`.\n\n");
+        }
         out.append("| database | single-row tx/s (1 connection) | rows/s in ").append(CommitProbe.BULK_ROWS)
                 .append("-row transactions |\n|---|---:|---:|\n");
         for (Database database : Database.values()) {

@@ -2,6 +2,7 @@ package io.dedupconsumer.benchmark;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * What one benchmark run covers.
@@ -13,10 +14,14 @@ import java.util.List;
  * @param warmUp whether every scenario runs once, unreported, before the timed repetitions
  * @param probeDuration how long each database's plain commit rate is measured
  * @param runTimeout the longest one run may take before the benchmark fails
+ * @param mariadbUrlParameters JDBC URL parameters added to every MariaDB pool (e.g. Connector/J's statement cache),
+ *     or empty for the driver's defaults
  */
 record Settings(List<Database> databases, List<Integer> partitions, List<Integer> duplicatePercents,
         List<Scenario> scenarios, int batchRecords, int perRecordRecords, int repetitions, boolean warmUp,
-        Duration probeDuration, Duration runTimeout) {
+        Duration probeDuration, Duration runTimeout, String mariadbUrlParameters) {
+
+    private static final Pattern URL_PARAMETERS = Pattern.compile("([A-Za-z]+=[A-Za-z0-9_.]+(&(?!$))?)*");
 
     Settings {
         databases = List.copyOf(databases);
@@ -34,12 +39,23 @@ record Settings(List<Database> databases, List<Integer> partitions, List<Integer
         require(perRecordRecords >= 10 && perRecordRecords <= batchRecords,
                 "--per-record-records: from 10 to --records, was " + perRecordRecords);
         require(repetitions >= 1, "--repetitions: at least 1, was " + repetitions);
+        require(URL_PARAMETERS.matcher(mariadbUrlParameters).matches(),
+                "--mariadb-url-parameters: give name=value pairs joined by '&', e.g. cachePrepStmts=true&useServerPrepStmts=true");
     }
 
     /** A few thousand records, one repetition, two partitions, 10% duplicates, every scenario: for CI. */
     static Settings smoke() {
         return new Settings(List.of(Database.values()), List.of(2), List.of(10), List.of(Scenario.values()), 2_000, 300,
-                1, false, Duration.ofMillis(200), Duration.ofMinutes(2));
+                1, false, Duration.ofMillis(200), Duration.ofMinutes(2), "");
+    }
+
+    /** The URL parameters of a scenario's pool on {@code database}: the scenario's own, then the configured ones. */
+    String urlParameters(Scenario scenario, Database database) {
+        String own = scenario.urlParameters(database);
+        if (database != Database.MARIADB || mariadbUrlParameters.isEmpty()) {
+            return own;
+        }
+        return own.isEmpty() ? mariadbUrlParameters : own + "&" + mariadbUrlParameters;
     }
 
     private static void require(boolean condition, String message) {
