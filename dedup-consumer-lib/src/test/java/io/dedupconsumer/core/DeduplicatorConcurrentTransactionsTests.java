@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariDataSource;
 import io.dedupconsumer.jdbc.DedupSchema;
 import io.dedupconsumer.testkit.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,11 +27,12 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Two consumers hold the same record at the same moment (a rebalance "zombie" and the partition's new owner): the
- * second one's claim blocks on the first one's uncommitted row, and once the first commits it sees a DUPLICATE and
- * never runs its handler. Exactly one side effect, on MariaDB and on PostgreSQL, per record and per batch.
+ * Two transactions at the same moment, on MariaDB and on PostgreSQL, per record and per batch. Two consumers holding
+ * the same record (a rebalance "zombie" and the partition's new owner): the second one's claim blocks on the first
+ * one's uncommitted row, and once the first commits it sees a DUPLICATE and never runs its handler. Two records whose
+ * handlers deadlock each other: the victim runs again, and each is applied once.
  */
-class DeduplicatorConcurrentClaimTests {
+class DeduplicatorConcurrentTransactionsTests {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -98,6 +100,59 @@ class DeduplicatorConcurrentClaimTests {
         }
     }
 
+    /**
+     * A real deadlock, made by the database and not by the test: transfers between the same two accounts in opposite
+     * directions, each locking its first account and then waiting for the other's. InnoDB (at once) and PostgreSQL
+     * (after {@code deadlock_timeout}) roll one transaction back; the Deduplicator runs it again.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("databasesAndModes")
+    void transfersDeadlockingEachOtherAreRunAgainAndAppliedOnceEach(TestDatabase database, String mode) throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (HikariDataSource dataSource = database.create("deadlock")) {
+            DedupSchema.migrate(dataSource);
+            execute(dataSource, "CREATE TABLE account (id INT PRIMARY KEY, balance BIGINT NOT NULL)");
+            execute(dataSource, "INSERT INTO account (id, balance) VALUES (1, 100), (2, 100)");
+            execute(dataSource, "CREATE TABLE transfer (dedup_key VARCHAR(255) NOT NULL)");
+
+            // Both transactions hold their first account before either asks for its second: a cycle, every time.
+            CountDownLatch bothHoldTheirFirstAccount = new CountDownLatch(2);
+            RecordHandler<String, String> transfer = (record, connection) -> {
+                String[] accounts = record.value().split("->");
+                move(connection, Integer.parseInt(accounts[0]), -10);
+                bothHoldTheirFirstAccount.countDown();
+                if (!bothHoldTheirFirstAccount.await(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the other transfer never locked its first account");
+                }
+                move(connection, Integer.parseInt(accounts[1]), 10);
+                try (PreparedStatement insert = connection.prepareStatement("INSERT INTO transfer (dedup_key) VALUES (?)")) {
+                    insert.setString(1, record.key());
+                    insert.executeUpdate();
+                }
+                return HandlerResult.processed();
+            };
+            Deduplicator dedup = Deduplicator.builder().consumerName("transfers").dedupKey(DedupKey.recordKey())
+                    .dataSource(dataSource).meterRegistry(meters).build();
+
+            Future<DedupResult> oneToTwo = threads.submit(() ->
+                    process(dedup, new ConsumerRecord<>("transfers", 0, 7L, "transfer-1", "1->2"), transfer, mode));
+            Future<DedupResult> twoToOne = threads.submit(() ->
+                    process(dedup, new ConsumerRecord<>("transfers", 1, 9L, "transfer-2", "2->1"), transfer, mode));
+
+            assertThat(oneToTwo.get(WAIT.toSeconds(), TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.PROCESSED);
+            assertThat(twoToOne.get(WAIT.toSeconds(), TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.PROCESSED);
+            assertThat(meters.get("dedup.transient.retries").counter().count())
+                    .as("the database chose one victim, which ran again").isEqualTo(1.0);
+            assertThat(count(dataSource, "SELECT COUNT(*) FROM transfer")).isEqualTo(2);
+            assertThat(count(dataSource, "SELECT COUNT(*) FROM dedup_record")).isEqualTo(2);
+            assertThat(count(dataSource, "SELECT balance FROM account WHERE id = 1")).isEqualTo(100);
+            assertThat(count(dataSource, "SELECT balance FROM account WHERE id = 2")).isEqualTo(100);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
     private static DedupResult process(Deduplicator deduplicator, ConsumerRecord<String, String> record,
             RecordHandler<String, String> handler, String mode) {
         if (mode.equals("record")) {
@@ -149,6 +204,14 @@ class DeduplicatorConcurrentClaimTests {
                 rs.next();
                 return rs.getLong(1) == 1;
             }
+        }
+    }
+
+    private static void move(Connection connection, int account, long amount) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE account SET balance = balance + ? WHERE id = ?")) {
+            update.setLong(1, amount);
+            update.setInt(2, account);
+            update.executeUpdate();
         }
     }
 
