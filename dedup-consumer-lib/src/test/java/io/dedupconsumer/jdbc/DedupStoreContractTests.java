@@ -188,6 +188,21 @@ class DedupStoreContractTests {
     }
 
     @Test
+    void onPostgreSqlTheKeyColumnsAreOrderedByteForByteNotByTheServersLocale() throws SQLException {
+        HikariDataSource dataSource = migrated(TestDatabase.postgresql());
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT column_name, collation_name FROM information_schema.columns "
+                        + "WHERE table_schema = current_schema() AND table_name = 'dedup_record' "
+                        + "AND column_name IN ('consumer_name', 'dedup_key') ORDER BY column_name")) {
+            Map<String, String> collations = new HashMap<>();
+            while (rs.next()) {
+                collations.put(rs.getString(1), rs.getString(2));
+            }
+            assertThat(collations).containsOnly(Map.entry("consumer_name", "C"), Map.entry("dedup_key", "C"));
+        }
+    }
+
+    @Test
     void onMySqlADuplicateFreeBatchIsOneInsertWithoutALookUpUntilABatchMeetsAHeldKey() throws SQLException {
         HikariDataSource dataSource = migrated(TestDatabase.mariadb());
         DedupStore store = DedupStore.create("dedup_record", null);
