@@ -75,12 +75,6 @@ record ChaosOptions(Duration duration, long seed, double rate, int partitions, i
         return faults.contains(fault);
     }
 
-    /** A copy with another duration. */
-    ChaosOptions withDuration(Duration other) {
-        return new ChaosOptions(other, seed, rate, partitions, skus, initialStock, minConsumers, maxConsumers,
-                concurrency, faults, unsafeOffsetFirst, replay, maxPollInterval, drainTimeout, database);
-    }
-
     /** A copy on another database server. */
     ChaosOptions on(TestDatabase other) {
         return new ChaosOptions(duration, seed, rate, partitions, skus, initialStock, minConsumers, maxConsumers,
