@@ -1,12 +1,13 @@
 package io.dedupconsumer.chaos;
 
+import io.dedupconsumer.testkit.TestDatabase;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 
 /**
  * What a chaos run does: how long and how fast events flow, how many consumer processes run, which faults strike,
- * and whether the consumer is the real one or a deliberately unsafe one.
+ * whether the consumer is the real one or a deliberately unsafe one, and on which database.
  *
  * @param duration how long the producer sends while faults strike (the drain comes after)
  * @param seed seed of the fault schedule, the fault plans and the workload
@@ -22,10 +23,13 @@ import java.util.Set;
  * @param replay after the drain, replay the whole topic with a new group and check that nothing changes
  * @param maxPollInterval the consumers' {@code max.poll.interval.ms}: a stall longer than this makes a zombie
  * @param drainTimeout how long the consumers may take to catch up after the chaos
+ * @param database the server the run gets a fresh database (a schema on PostgreSQL) from
  */
 record ChaosOptions(Duration duration, long seed, double rate, int partitions, int skus, int initialStock,
         int minConsumers, int maxConsumers, int concurrency, Set<Fault> faults, boolean unsafeOffsetFirst,
-        boolean replay, Duration maxPollInterval, Duration drainTimeout) {
+        boolean replay, Duration maxPollInterval, Duration drainTimeout, TestDatabase database) {
+
+    private static final String DATABASE_PROPERTY = "chaos.database";
 
     /** The faults a run can inject. */
     enum Fault {
@@ -52,28 +56,39 @@ record ChaosOptions(Duration duration, long seed, double rate, int partitions, i
     /** The bounded run for CI: every fault, a minute of chaos (about two minutes in all). */
     static ChaosOptions ci(long seed) {
         return new ChaosOptions(Duration.ofSeconds(60), seed, 40, 6, 16, 60, 2, 4, 2, EnumSet.allOf(Fault.class), false,
-                false, Duration.ofSeconds(10), Duration.ofMinutes(3));
+                false, Duration.ofSeconds(10), Duration.ofMinutes(3), TestDatabase.mariadb());
     }
 
     /** The soak: every fault for {@code duration}, then a replay of the whole topic. */
     static ChaosOptions soak(Duration duration, long seed) {
         return new ChaosOptions(duration, seed, 50, 6, 24, 80, 2, 4, 2, EnumSet.allOf(Fault.class), false, true,
-                Duration.ofSeconds(10), Duration.ofMinutes(8));
+                Duration.ofSeconds(10), Duration.ofMinutes(8), TestDatabase.mariadb());
     }
 
     /** The deliberately unsafe consumer (offsets committed first), halted before database commits: it must fail. */
     static ChaosOptions unsafe(long seed) {
         return new ChaosOptions(Duration.ofSeconds(20), seed, 40, 6, 16, 60, 2, 2, 2, EnumSet.of(Fault.FAULT_POINTS),
-                true, false, Duration.ofSeconds(10), Duration.ofMinutes(2));
+                true, false, Duration.ofSeconds(10), Duration.ofMinutes(2), TestDatabase.mariadb());
     }
 
     boolean has(Fault fault) {
         return faults.contains(fault);
     }
 
-    /** A copy with another duration. */
-    ChaosOptions withDuration(Duration other) {
-        return new ChaosOptions(other, seed, rate, partitions, skus, initialStock, minConsumers, maxConsumers,
-                concurrency, faults, unsafeOffsetFirst, replay, maxPollInterval, drainTimeout);
+    /** A copy on another database server. */
+    ChaosOptions on(TestDatabase other) {
+        return new ChaosOptions(duration, seed, rate, partitions, skus, initialStock, minConsumers, maxConsumers,
+                concurrency, faults, unsafeOffsetFirst, replay, maxPollInterval, drainTimeout, other);
+    }
+
+    /** The database server {@code -Dchaos.database} names: {@code mariadb} (also when unset) or {@code postgresql}. */
+    static TestDatabase chosenDatabase() {
+        String name = System.getProperty(DATABASE_PROPERTY, "mariadb");
+        return switch (name) {
+            case "mariadb" -> TestDatabase.mariadb();
+            case "postgresql" -> TestDatabase.postgresql();
+            default -> throw new IllegalArgumentException(
+                    "-D" + DATABASE_PROPERTY + " must be mariadb or postgresql, was " + name);
+        };
     }
 }

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One chaos run: the inventory service as separate JVM processes consuming a multi-partition topic on a real broker
- * and a real MariaDB (through a TCP proxy that can cut it), while a producer sends events with re-sends and
- * conflicts, and a seeded schedule kills consumers (SIGKILL from outside, and halts inside, between the database
+ * and a real MariaDB or PostgreSQL (through a TCP proxy that can cut it), while a producer sends events with re-sends
+ * and conflicts, and a seeded schedule kills consumers (SIGKILL from outside, and halts inside, between the database
  * commit and the offset commit), starts and stops them (rebalances, zombies), cuts the database and restarts the
  * broker. Meanwhile an {@link EffectAudit} checks that no committed offset gets ahead of its effect. Afterwards the
  * consumers drain the topic and {@link InventoryVerifier} checks every invariant against the model.
@@ -106,17 +106,17 @@ final class ChaosRun {
 
     private ChaosSummary run() {
         ChaosSchedule schedule = ChaosSchedule.of(options, initialConsumers());
-        out.printf("Chaos run %s, seed %d (-Dchaos.seed=%d reproduces the schedule): %d s at %.0f records/s, %d "
-                + "partitions, %s%s%n", runId, options.seed(), options.seed(), options.duration().toSeconds(),
-                options.rate(), options.partitions(), options.faults(),
+        out.printf("Chaos run %s on %s, seed %d (-Dchaos.seed=%d reproduces the schedule): %d s at %.0f records/s, %d "
+                + "partitions, %s%s%n", runId, options.database(), options.seed(), options.seed(),
+                options.duration().toSeconds(), options.rate(), options.partitions(), options.faults(),
                 options.unsafeOffsetFirst() ? ", UNSAFE consumer (offsets committed before the database)" : "");
         out.printf("  schedule: %s%n", schedule.describe(SCHEDULE_SHOWN));
-        TestDatabase mariadb = TestDatabase.mariadb();
-        String database = mariadb.createDatabase("chaos_" + runId);
-        String jdbcUrl = mariadb.jdbcUrl(database);
+        TestDatabase server = options.database();
+        String database = server.createDatabase("chaos_" + runId);
+        String jdbcUrl = server.jdbcUrl(database);
         ChildBroker childBroker = null;
-        try (HikariDataSource direct = mariadb.dataSource(database);
-                TcpProxy proxy = TcpProxy.start(mariadb.host(), mariadb.port())) {
+        try (HikariDataSource direct = server.dataSource(database);
+                TcpProxy proxy = TcpProxy.start(server.host(), server.port())) {
             String servers;
             if (options.has(Fault.BROKER_RESTART)) {
                 childBroker = ChildBroker.start(workDirectory().resolve("broker"));
@@ -126,8 +126,7 @@ final class ChaosRun {
                 servers = KafkaBroker.shared().bootstrapServers();
                 out.printf("  kafka     %s (not restarted)%n", servers);
             }
-            out.printf("  database  MariaDB %s:%d/%s, consumers through TCP proxy 127.0.0.1:%d%n", mariadb.host(),
-                    mariadb.port(), database, proxy.port());
+            out.printf("  database  %s, consumers through TCP proxy 127.0.0.1:%d%n", jdbcUrl, proxy.port());
             InventorySchema.migrate(direct, jdbcUrl);
             StockWorkload workload = new StockWorkload(runId, options.skus(), options.initialStock(), options.seed(),
                     StockWorkload.DEFAULT_MIX);
@@ -135,7 +134,7 @@ final class ChaosRun {
             try (KafkaTopics kafka = new KafkaTopics(servers)) {
                 kafka.create(topic, options.partitions());
                 kafka.create(topic + "-dlt", options.partitions());
-                consumerArgs = consumerArgs(servers, mariadb.jdbcUrl(database, proxy.port()), mariadb);
+                consumerArgs = consumerArgs(servers, server.jdbcUrl(database, proxy.port()), server);
                 return chaos(schedule, kafka, servers, workload, direct, proxy, childBroker);
             }
         } finally {
@@ -462,12 +461,12 @@ final class ChaosRun {
         return Math.max(options.minConsumers(), Math.min(options.maxConsumers(), PREFERRED_INITIAL_CONSUMERS));
     }
 
-    private List<String> consumerArgs(String servers, String proxiedUrl, TestDatabase mariadb) {
+    private List<String> consumerArgs(String servers, String proxiedUrl, TestDatabase server) {
         List<String> args = new ArrayList<>();
         args.add("--spring.kafka.bootstrap-servers=" + servers);
         args.add("--spring.datasource.url=" + proxiedUrl);
-        args.add("--spring.datasource.username=" + mariadb.user());
-        args.add("--spring.datasource.password=" + mariadb.password());
+        args.add("--spring.datasource.username=" + server.user());
+        args.add("--spring.datasource.password=" + server.password());
         args.add("--spring.datasource.hikari.maximum-pool-size=" + (options.concurrency() + 1));
         args.add("--spring.datasource.hikari.connection-timeout=3000");
         args.add("--inventory.topic=" + topic);

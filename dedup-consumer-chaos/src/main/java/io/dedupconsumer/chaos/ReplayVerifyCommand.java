@@ -66,10 +66,12 @@ public final class ReplayVerifyCommand implements Callable<Integer> {
     private String bootstrapServers;
 
     @Option(names = "--jdbc-url", paramLabel = "URL",
-            description = "database of the inventory service, e.g. jdbc:mysql://127.0.0.1:3306/inventory (default: H2 in memory)")
+            description = "database of the inventory service, e.g. jdbc:mysql://127.0.0.1:3306/inventory or "
+                    + "jdbc:postgresql://127.0.0.1:5432/inventory (default: H2 in memory)")
     private String jdbcUrl;
 
-    @Option(names = "--db-user", paramLabel = "USER", description = "database user (default: sa on H2, root otherwise)")
+    @Option(names = "--db-user", paramLabel = "USER",
+            description = "database user (default: sa on H2, postgres on PostgreSQL, root on MySQL/MariaDB)")
     private String dbUser;
 
     @Option(names = "--db-password", paramLabel = "PASSWORD", defaultValue = "${env:DEDUP_DB_PASSWORD:-}",
@@ -234,7 +236,11 @@ public final class ReplayVerifyCommand implements Callable<Integer> {
 
     private int run(String runId, String servers, boolean embeddedKafka) {
         String url = jdbcUrl != null ? jdbcUrl : "jdbc:h2:mem:replay-" + runId + ";DB_CLOSE_DELAY=-1";
-        String user = dbUser != null ? dbUser : InventorySchema.vendor(url).equals("h2") ? "sa" : "root";
+        String user = dbUser != null ? dbUser : switch (InventorySchema.vendor(url)) {
+            case "h2" -> "sa";
+            case "postgresql" -> "postgres";
+            default -> "root";
+        };
         int records = generate != null ? generate : embeddedKafka ? DEFAULT_GENERATED : 0;
         String stockTopic = topic != null ? topic : records > 0 ? "stock-events-" + runId : "stock-events";
         int steps = (records > 0 ? 2 : 0) + (noReplay ? 0 : 1) + 1;
