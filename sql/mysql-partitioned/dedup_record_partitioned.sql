@@ -34,7 +34,8 @@
 --   ALTER TABLE dedup_record REORGANIZE PARTITION pmax INTO (
 --       PARTITION p20261126 VALUES LESS THAN ('2026-11-27'),
 --       PARTITION pmax VALUES LESS THAN (MAXVALUE));
---   -- the oldest day past the window:
+--   -- each day whose every key is older than the window, as due_partitions.sql lists them (on the database's
+--   -- clock, in UTC):
 --   ALTER TABLE dedup_record DROP PARTITION p20261116;
 -- Events dated before the oldest partition's bound land in the oldest partition and leave with it.
 CREATE TABLE dedup_record (

@@ -24,10 +24,12 @@ import java.util.Set;
  * @param maxPollInterval the consumers' {@code max.poll.interval.ms}: a stall longer than this makes a zombie
  * @param drainTimeout how long the consumers may take to catch up after the chaos
  * @param database the server the run gets a fresh database (a schema on PostgreSQL) from
+ * @param groupProtocol the consumers' {@code group.protocol}: {@code classic}, or {@code consumer} (KIP-848, the
+ *     broker-side incremental rebalance protocol)
  */
 record ChaosOptions(Duration duration, long seed, double rate, int partitions, int skus, int initialStock,
         int minConsumers, int maxConsumers, int concurrency, Set<Fault> faults, boolean unsafeOffsetFirst,
-        boolean replay, Duration maxPollInterval, Duration drainTimeout, TestDatabase database) {
+        boolean replay, Duration maxPollInterval, Duration drainTimeout, TestDatabase database, String groupProtocol) {
 
     private static final String DATABASE_PROPERTY = "chaos.database";
 
@@ -48,7 +50,8 @@ record ChaosOptions(Duration duration, long seed, double rate, int partitions, i
     ChaosOptions {
         faults = Set.copyOf(faults);
         if (duration.isNegative() || duration.isZero() || rate <= 0 || partitions < 1 || skus < 1 || initialStock < 0
-                || minConsumers < 1 || maxConsumers < minConsumers || concurrency < 1) {
+                || minConsumers < 1 || maxConsumers < minConsumers || concurrency < 1
+                || !(groupProtocol.equals("classic") || groupProtocol.equals("consumer"))) {
             throw new IllegalArgumentException("chaos options out of range: " + this);
         }
     }
@@ -56,19 +59,19 @@ record ChaosOptions(Duration duration, long seed, double rate, int partitions, i
     /** The bounded run for CI: every fault, a minute of chaos (about two minutes in all). */
     static ChaosOptions ci(long seed) {
         return new ChaosOptions(Duration.ofSeconds(60), seed, 40, 6, 16, 60, 2, 4, 2, EnumSet.allOf(Fault.class), false,
-                false, Duration.ofSeconds(10), Duration.ofMinutes(3), TestDatabase.mariadb());
+                false, Duration.ofSeconds(10), Duration.ofMinutes(3), TestDatabase.mariadb(), "classic");
     }
 
     /** The soak: every fault for {@code duration}, then a replay of the whole topic. */
     static ChaosOptions soak(Duration duration, long seed) {
         return new ChaosOptions(duration, seed, 50, 6, 24, 80, 2, 4, 2, EnumSet.allOf(Fault.class), false, true,
-                Duration.ofSeconds(10), Duration.ofMinutes(8), TestDatabase.mariadb());
+                Duration.ofSeconds(10), Duration.ofMinutes(8), TestDatabase.mariadb(), "classic");
     }
 
     /** The deliberately unsafe consumer (offsets committed first), halted before database commits: it must fail. */
     static ChaosOptions unsafe(long seed) {
         return new ChaosOptions(Duration.ofSeconds(20), seed, 40, 6, 16, 60, 2, 2, 2, EnumSet.of(Fault.FAULT_POINTS),
-                true, false, Duration.ofSeconds(10), Duration.ofMinutes(2), TestDatabase.mariadb());
+                true, false, Duration.ofSeconds(10), Duration.ofMinutes(2), TestDatabase.mariadb(), "classic");
     }
 
     boolean has(Fault fault) {
@@ -78,7 +81,13 @@ record ChaosOptions(Duration duration, long seed, double rate, int partitions, i
     /** A copy on another database server. */
     ChaosOptions on(TestDatabase other) {
         return new ChaosOptions(duration, seed, rate, partitions, skus, initialStock, minConsumers, maxConsumers,
-                concurrency, faults, unsafeOffsetFirst, replay, maxPollInterval, drainTimeout, other);
+                concurrency, faults, unsafeOffsetFirst, replay, maxPollInterval, drainTimeout, other, groupProtocol);
+    }
+
+    /** A copy whose consumers use {@code group.protocol} {@code protocol}. */
+    ChaosOptions withGroupProtocol(String protocol) {
+        return new ChaosOptions(duration, seed, rate, partitions, skus, initialStock, minConsumers, maxConsumers,
+                concurrency, faults, unsafeOffsetFirst, replay, maxPollInterval, drainTimeout, database, protocol);
     }
 
     /** The database server {@code -Dchaos.database} names: {@code mariadb} (also when unset) or {@code postgresql}. */

@@ -107,8 +107,9 @@ final class ChaosRun {
     private ChaosSummary run() {
         ChaosSchedule schedule = ChaosSchedule.of(options, initialConsumers());
         out.printf("Chaos run %s on %s, seed %d (-Dchaos.seed=%d reproduces the schedule): %d s at %.0f records/s, %d "
-                + "partitions, %s%s%n", runId, options.database(), options.seed(), options.seed(),
-                options.duration().toSeconds(), options.rate(), options.partitions(), options.faults(),
+                + "partitions, group protocol %s, %s%s%n", runId, options.database(), options.seed(), options.seed(),
+                options.duration().toSeconds(), options.rate(), options.partitions(), options.groupProtocol(),
+                options.faults(),
                 options.unsafeOffsetFirst() ? ", UNSAFE consumer (offsets committed before the database)" : "");
         out.printf("  schedule: %s%n", schedule.describe(SCHEDULE_SHOWN));
         TestDatabase server = options.database();
@@ -474,9 +475,14 @@ final class ChaosRun {
         args.add("--inventory.concurrency=" + options.concurrency());
         args.add("--spring.kafka.consumer.group-id=" + group);
         args.add("--dedup.consumer-name=" + consumerName);
-        // A dead consumer's partitions move within seconds; a stalled one is evicted after max.poll.interval.ms.
-        args.add("--spring.kafka.consumer.properties.session.timeout.ms=6000");
-        args.add("--spring.kafka.consumer.properties.heartbeat.interval.ms=1500");
+        // A dead consumer's partitions move within seconds; a stalled one is evicted after max.poll.interval.ms. Under
+        // the consumer protocol the broker owns both timings (group.consumer.* in the broker's settings).
+        if (options.groupProtocol().equals("consumer")) {
+            args.add("--spring.kafka.consumer.properties.group.protocol=consumer");
+        } else {
+            args.add("--spring.kafka.consumer.properties.session.timeout.ms=6000");
+            args.add("--spring.kafka.consumer.properties.heartbeat.interval.ms=1500");
+        }
         args.add("--spring.kafka.consumer.properties.max.poll.interval.ms=" + options.maxPollInterval().toMillis());
         args.add("--spring.kafka.consumer.max-poll-records=100");
         args.add("--spring.kafka.listener.immediate-stop=true");

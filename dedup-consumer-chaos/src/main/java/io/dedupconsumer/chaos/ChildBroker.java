@@ -71,6 +71,11 @@ final class ChildBroker implements AutoCloseable {
                     "share.coordinator.state.topic.replication.factor=1",
                     "share.coordinator.state.topic.min.isr=1",
                     "group.initial.rebalance.delay.ms=0",
+                    // consumer-protocol (KIP-848) groups: the same timings the classic consumers ask for themselves
+                    "group.consumer.min.session.timeout.ms=6000",
+                    "group.consumer.session.timeout.ms=6000",
+                    "group.consumer.min.heartbeat.interval.ms=1000",
+                    "group.consumer.heartbeat.interval.ms=1500",
                     "") ;
             Files.writeString(properties, config, StandardCharsets.UTF_8);
             ChildJvm format = ChildJvm.start("kafka.tools.StorageTool", Map.of(),

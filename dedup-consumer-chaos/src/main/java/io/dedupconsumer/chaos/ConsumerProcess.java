@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -69,7 +70,7 @@ final class ConsumerProcess {
             ready = true;
         } else if (line.startsWith(FaultPlan.MARKER)) {
             faults.add(line.substring(FaultPlan.MARKER.length()).trim().split(" ")[0]);
-        } else if (line.contains(POLL_TIMEOUT)) {
+        } else if (line.toLowerCase(Locale.ROOT).contains(POLL_TIMEOUT)) { // "Consumer poll ..." under KIP-848
             evictions++;
         } else if (line.startsWith(FaultInjection.STATS)) {
             for (String part : line.substring(FaultInjection.STATS.length()).trim().split(" ")) {

@@ -25,7 +25,8 @@ final class EmbeddedKafka implements AutoCloseable {
     /** Starts a one-node broker on a free port of 127.0.0.1. */
     static EmbeddedKafka start() {
         EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1);
-        broker.brokerListProperty(null); // keep spring.kafka.bootstrap-servers out of this JVM's system properties
+        // not spring.kafka.bootstrap-servers (the default): it would leak into every application of this JVM
+        broker.brokerListProperty("chaos.embedded.kafka.brokers");
         broker.brokerProperties(Map.of(
                 "listeners", "EXTERNAL://127.0.0.1:0,CONTROLLER://127.0.0.1:0",
                 "auto.create.topics.enable", "false",

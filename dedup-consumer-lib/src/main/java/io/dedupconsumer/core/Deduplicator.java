@@ -8,7 +8,6 @@ import io.dedupconsumer.jdbc.StoredClaim;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.sql.Connection;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -46,7 +45,6 @@ public final class Deduplicator {
     private final Fingerprint fingerprint;
     private final DedupStore store;
     private final TransactionRunner transactions;
-    private final Clock clock;
     private final int transientAttempts;
     private final DedupMetrics metrics;
     private final DedupGuard guard;
@@ -57,7 +55,6 @@ public final class Deduplicator {
         this.fingerprint = b.fingerprint;
         this.store = DedupStore.create(b.table, b.dialect);
         this.transactions = b.transactionRunner != null ? b.transactionRunner : TransactionRunner.jdbc(b.dataSource);
-        this.clock = b.clock;
         this.transientAttempts = b.transientAttempts;
         this.metrics = new DedupMetrics(b.meterRegistry, consumerName);
         this.guard = b.guard;
@@ -129,6 +126,17 @@ public final class Deduplicator {
         return new BatchResult(done, failure.index(), failure.exception());
     }
 
+    /**
+     * Counts and returns the {@link Outcome#INVALID} outcome of a record the caller could not even read (its key or
+     * value cannot be deserialized), so that every integration counts such records as the deduplicator counts the
+     * records it finds invalid itself. Nothing is written (there is no key to claim) and nothing logged: the caller
+     * reports the record where it dead-letters it.
+     */
+    public DedupResult invalid(ConsumerRecord<?, ?> record, String reason) {
+        metrics.outcome(Outcome.INVALID);
+        return DedupResult.invalid(null, reason);
+    }
+
     private <K, V> DedupResult processClaimable(ConsumerRecord<K, V> record, Claimable claim, RecordHandler<K, V> handler) {
         if (claim.decided() != null) {
             return claim.decided();
@@ -136,7 +144,7 @@ public final class Deduplicator {
         long start = System.nanoTime();
         try {
             DedupResult result = withTransientRetries(() -> transactions.inTransaction(connection -> {
-                Optional<StoredClaim> holder = store.claim(connection, consumerName, request(record, claim), clock.instant());
+                Optional<StoredClaim> holder = store.claim(connection, consumerName, request(record, claim));
                 return holder.isPresent() ? compare(claim, holder.get()) : handle(connection, record, claim.key(), handler);
             }));
             metrics.transaction(false, System.nanoTime() - start);
@@ -160,6 +168,8 @@ public final class Deduplicator {
                 metrics.transaction(true, System.nanoTime() - began);
                 return null;
             } catch (HandlerFailed e) {
+                // The batch transaction failed and rolled back: a failure, whatever the record does on its own next.
+                metrics.failure(translate(e, records.get(e.index)));
                 // Commit what came before the failing record, then give the failing record a transaction of its own.
                 if (e.index > start) {
                     Failure before = processRange(records, claims, start, e.index, handler, done);
@@ -203,7 +213,7 @@ public final class Deduplicator {
             }
         }
         Map<String, StoredClaim> held = requests.isEmpty() ? Map.of()
-                : store.claimAll(connection, consumerName, requests, clock.instant());
+                : store.claimAll(connection, consumerName, requests);
         List<DedupResult> results = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
             Claimable claim = claims.get(i);
@@ -260,7 +270,10 @@ public final class Deduplicator {
                 + " but a different payload (fingerprint mismatch); not applied", firstOutcome, holder.firstDelivery());
     }
 
-    /** Decides, without the database, the records whose key and fingerprint the guard remembers. */
+    /**
+     * Decides, without the database, the records whose key and fingerprint the guard remembers: a hit is a verdict,
+     * which the {@link DedupGuard} contract makes safe. A guard that throws (it must not) is a miss: the database decides.
+     */
     private List<Claimable> consultGuard(List<Claimable> claims) {
         List<String> keys = new ArrayList<>(claims.size());
         for (Claimable claim : claims) {
@@ -271,8 +284,15 @@ public final class Deduplicator {
         if (keys.isEmpty()) {
             return claims;
         }
-        Map<String, DedupGuard.Remembered> known = guard.recall(consumerName, keys);
-        if (known.isEmpty()) {
+        Map<String, DedupGuard.Remembered> known;
+        try {
+            known = guard.recall(consumerName, keys);
+        } catch (RuntimeException e) {
+            log.warn("consumer {}: the DedupGuard {} threw on recall ({}); the database decides", consumerName, guard,
+                    e.toString());
+            return claims;
+        }
+        if (known == null || known.isEmpty()) {
             return claims;
         }
         List<Claimable> decided = new ArrayList<>(claims.size());
@@ -303,7 +323,12 @@ public final class Deduplicator {
             }
         }
         if (!committed.isEmpty()) {
-            guard.remember(consumerName, committed);
+            try {
+                guard.remember(consumerName, committed);
+            } catch (RuntimeException e) {
+                log.warn("consumer {}: the DedupGuard {} threw on remember ({}); the records are committed all the same",
+                        consumerName, guard, e.toString());
+            }
         }
     }
 
@@ -418,7 +443,6 @@ public final class Deduplicator {
         private String table = DedupStore.DEFAULT_TABLE;
         private Dialect dialect;
         private MeterRegistry meterRegistry = Metrics.globalRegistry;
-        private Clock clock = Clock.systemUTC();
         private int transientAttempts = 5;
         private DedupGuard guard;
 
@@ -480,12 +504,6 @@ public final class Deduplicator {
             return this;
         }
 
-        /** The clock of the {@code processed_at} column; defaults to the system clock in UTC. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
         /** How often a transaction runs after a deadlock or lock wait timeout before it fails; defaults to 5. */
         public Builder transientAttempts(int transientAttempts) {
             if (transientAttempts < 1 || transientAttempts > 100) {
@@ -497,7 +515,8 @@ public final class Deduplicator {
 
         /**
          * An optional fast check in front of the dedup table (e.g. {@code RedisDedupGuard}); none by default. Records
-         * it remembers with the same fingerprint are {@link Outcome#DUPLICATE} without a database round trip.
+         * it remembers with the same fingerprint are {@link Outcome#DUPLICATE} without a database round trip; the
+         * {@link DedupGuard} contract says why that never loses an event. A guard that throws is a miss.
          */
         public Builder guard(DedupGuard guard) {
             this.guard = Objects.requireNonNull(guard, "guard");

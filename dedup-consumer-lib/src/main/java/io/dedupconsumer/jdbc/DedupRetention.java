@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -34,6 +33,19 @@ import org.slf4j.LoggerFactory;
  * statement ever holds locks on more than one batch of old rows, and the consumers' claims (new rows) never wait for
  * more than one batch. The cutoff is fixed at the start of a run, so a run ends even while keys keep ageing.
  *
+ * <p>Why no key younger than the window is ever deleted: age is measured on one clock, the database's. The claim
+ * statement itself writes {@code processed_at} with the database's current time, and a run reads its cutoff from the
+ * same clock: the database's current time when the run starts, minus the window. A row is deleted only if its
+ * {@code processed_at} is before that cutoff, that is, only if its claim statement ran more than a window before the
+ * run started. That holds for a claim that commits while a run is in progress too (one the delete waited for, or one
+ * committed after the delete's snapshot): its {@code processed_at} is the time of its own claim statement, so it could
+ * only match if its transaction had stayed open for longer than the window (at least a minute; in practice the
+ * topics' retention). No application clock takes part: one running behind or ahead, or two instances disagreeing,
+ * cannot age a key, and neither can a session time zone (MySQL's column holds UTC, written by
+ * {@code UTC_TIMESTAMP}). Any window is safe: one reaching back before the year 1000 keeps every key
+ * ({@link DedupStore#purgeCutoff}). The one clock that matters is the database server's: set it by NTP, as for any
+ * database (a server clock stepped forward by an hour ages every key by an hour).
+ *
  * <p>Run it with {@link #purgeOnce()} (e.g. from a scheduler the application already has) or on its own schedule
  * with {@link #start(Duration)}; {@link #close()} stops it between two batches. Thread-safe; runs never overlap.
  * Run it on one instance of a scaled-out application if you can: concurrent purges of the same rows wait for each
@@ -57,7 +69,6 @@ public final class DedupRetention implements AutoCloseable {
     private final Duration window;
     private final int batchSize;
     private final Duration pause;
-    private final Clock clock;
     private final Counter deleted;
     private final Counter failures;
     private final Timer duration;
@@ -74,7 +85,6 @@ public final class DedupRetention implements AutoCloseable {
         this.window = b.window;
         this.batchSize = b.batchSize;
         this.pause = b.pause;
-        this.clock = b.clock;
         String table = store.table();
         this.deleted = Counter.builder("dedup.purge.deleted").description("Dedup keys deleted by the retention purge")
                 .tag("table", table).register(b.meterRegistry);
@@ -98,8 +108,9 @@ public final class DedupRetention implements AutoCloseable {
     }
 
     /**
-     * Deletes every key processed before now minus the window, in batches of at most the batch size, each batch in
-     * its own transaction. Waits for a run already in progress (from the schedule or another thread) to end first.
+     * Deletes every key processed before now minus the window, now being the database's current time when the run
+     * starts, in batches of at most the batch size, each batch in its own transaction. Waits for a run already in
+     * progress (from the schedule or another thread) to end first.
      *
      * @return what was deleted; {@link PurgeResult#complete()} is {@code false} when {@link #close()} stopped it early
      * @throws SQLException when the database fails; the batches committed before stay deleted, and the rest is due
@@ -115,13 +126,17 @@ public final class DedupRetention implements AutoCloseable {
     }
 
     private PurgeResult run() throws SQLException {
+        if (closing.getCount() == 0) {
+            return new PurgeResult(0, 0, null, Duration.ZERO, false);
+        }
         long started = System.nanoTime();
-        Instant cutoff = clock.instant().minus(window);
+        Instant cutoff = null;
         long total = 0;
         int batches = 0;
         boolean complete = true;
         try {
-            while (true) {
+            cutoff = cutoff();
+            while (!cutoff.equals(Instant.MIN)) {
                 if (closing.getCount() == 0) {
                     complete = false;
                     break;
@@ -142,7 +157,8 @@ public final class DedupRetention implements AutoCloseable {
             failures.increment();
             duration.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             log.warn("dedup retention of {}: run stopped by a database error after deleting {} keys older than {} "
-                    + "in {} batches; the rest is due next run: {}", store.table(), total, cutoff, batches, e.toString());
+                    + "in {} batches; the rest is due next run: {}", store.table(), total,
+                    cutoff == null ? "the cutoff (unread)" : cutoff, batches, e.toString());
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -151,17 +167,27 @@ public final class DedupRetention implements AutoCloseable {
         long nanos = System.nanoTime() - started;
         duration.record(nanos, TimeUnit.NANOSECONDS);
         if (complete) {
-            lastSuccessEpochSeconds = clock.millis() / 1000.0;
+            lastSuccessEpochSeconds = System.currentTimeMillis() / 1000.0;
         }
         PurgeResult result = new PurgeResult(total, batches, cutoff, Duration.ofNanos(nanos), complete);
         if (total > 0 || (!complete && batches > 0)) {
             log.info("dedup retention of {}: deleted {} keys processed before {} in {} batches, {} ms{}", store.table(),
                     total, cutoff, batches, TimeUnit.NANOSECONDS.toMillis(nanos), complete ? "" : " (stopped early by close)");
+        } else if (cutoff.equals(Instant.MIN)) {
+            log.debug("dedup retention of {}: the window {} reaches back before the year 1000, every key is kept",
+                    store.table(), window);
         } else {
             log.debug("dedup retention of {}: nothing deleted before {}{}", store.table(), cutoff,
                     complete ? "" : " (closed)");
         }
         return result;
+    }
+
+    /** The run's cutoff, on the database's clock. */
+    private Instant cutoff() throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return store.purgeCutoff(connection, window);
+        }
     }
 
     /** One batch, one short transaction, one borrowed connection. */
@@ -307,7 +333,6 @@ public final class DedupRetention implements AutoCloseable {
         private Duration window;
         private int batchSize = 1_000;
         private Duration pause = Duration.ofMillis(10);
-        private Clock clock = Clock.systemUTC();
         private MeterRegistry meterRegistry = Metrics.globalRegistry;
 
         private Builder() {
@@ -333,7 +358,9 @@ public final class DedupRetention implements AutoCloseable {
 
         /**
          * Required. How long a key is kept after its record was processed: at least the retention of every topic the
-         * consumers read ({@code retention.ms}), or a redelivered old record would pass as new. At least a minute.
+         * consumers read ({@code retention.ms}), or a redelivered old record would pass as new. At least a minute;
+         * any longer duration works, up to {@link java.time.temporal.ChronoUnit#FOREVER}: a window reaching back
+         * before the year 1000 keeps every key.
          */
         public Builder window(Duration window) {
             if (window == null || window.compareTo(MIN_WINDOW) < 0) {
@@ -368,12 +395,6 @@ public final class DedupRetention implements AutoCloseable {
                         + MAX_PAUSE);
             }
             this.pause = pause;
-            return this;
-        }
-
-        /** The clock the cutoff is computed from; defaults to the system clock in UTC (the same as the claims'). */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

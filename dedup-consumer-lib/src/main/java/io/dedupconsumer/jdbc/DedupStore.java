@@ -6,10 +6,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -44,7 +48,15 @@ public final class DedupStore {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
     private static final HexFormat HEX = HexFormat.of();
-    private static final DateTimeFormatter MYSQL_DATETIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+    private static final DateTimeFormatter MYSQL_DATETIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSS");
+    /** A {@code DATETIME} as the driver gives it as text: the fraction is left out when it is zero. */
+    private static final DateTimeFormatter MYSQL_DATETIME_TEXT = new DateTimeFormatterBuilder()
+            .appendPattern("uuuu-MM-dd HH:mm:ss").appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).toFormatter();
+    /**
+     * The earliest cutoff a purge uses: MySQL's {@code DATETIME} range starts there, and no key is older, since
+     * {@code processed_at} comes from the database's clock. A window reaching back further keeps every key.
+     */
+    private static final Instant EARLIEST_CUTOFF = Instant.parse("1000-01-01T00:00:00Z");
 
     private final String table;
     private final Dialect configuredDialect;
@@ -98,16 +110,17 @@ public final class DedupStore {
     }
 
     /**
-     * Claims a key in the caller's transaction.
+     * Claims a key in the caller's transaction. Its {@code processed_at} is the database's current time (see
+     * {@link #purgeCutoff(Connection, Duration)}), never the application's.
      *
      * @return empty when this transaction now holds the key; otherwise the row that already holds it
      *     (committed by an earlier delivery, or by a concurrent one this call waited for)
      */
-    public Optional<StoredClaim> claim(Connection connection, String consumer, ClaimRequest request, Instant now)
+    public Optional<StoredClaim> claim(Connection connection, String consumer, ClaimRequest request)
             throws SQLException {
         Statements sql = statements(connection);
         try (PreparedStatement insert = connection.prepareStatement(sql.insert)) {
-            bindRow(insert, 1, consumer, request, timeParameter(sql.dialect, now));
+            bindRow(insert, 1, consumer, request);
             if (insert.executeUpdate() == 1) {
                 return Optional.empty();
             }
@@ -123,15 +136,16 @@ public final class DedupStore {
     }
 
     /**
-     * Claims many distinct keys in the caller's transaction with a few statements.
+     * Claims many distinct keys in the caller's transaction with a few statements, stamped like
+     * {@link #claim(Connection, String, ClaimRequest)}.
      *
      * @param requests claims whose keys are distinct
      * @return the rows that already held some of the keys; every key not in the map is now held by this transaction
      * @throws ConcurrentClaimException (MySQL, H2) when another transaction claimed a key between the look-up and
      *     the insert: roll back and claim record by record
      */
-    public Map<String, StoredClaim> claimAll(Connection connection, String consumer, List<ClaimRequest> requests,
-            Instant now) throws SQLException {
+    public Map<String, StoredClaim> claimAll(Connection connection, String consumer, List<ClaimRequest> requests)
+            throws SQLException {
         Statements sql = statements(connection);
         Map<String, StoredClaim> held = new HashMap<>();
         // Every claimant locks keys in the same order, so two batches sharing keys wait for each other instead of
@@ -142,16 +156,16 @@ public final class DedupStore {
         for (int from = 0; from < requests.size(); from += Statements.CHUNK) {
             List<ClaimRequest> chunk = requests.subList(from, Math.min(requests.size(), from + Statements.CHUNK));
             if (sql.dialect == Dialect.POSTGRESQL) {
-                claimChunkReturning(connection, sql, consumer, chunk, now, held);
+                claimChunkReturning(connection, sql, consumer, chunk, held);
             } else {
-                claimChunkWithoutReturning(connection, sql, consumer, chunk, now, held);
+                claimChunkWithoutReturning(connection, sql, consumer, chunk, held);
             }
         }
         return held;
     }
 
     private void claimChunkReturning(Connection connection, Statements sql, String consumer, List<ClaimRequest> chunk,
-            Instant now, Map<String, StoredClaim> held) throws SQLException {
+            Map<String, StoredClaim> held) throws SQLException {
         int n = chunk.size();
         String[] keys = new String[n];
         String[] fingerprints = new String[n];
@@ -170,12 +184,11 @@ public final class DedupStore {
         try (PreparedStatement insert = connection.prepareStatement(sql.claimAll)) {
             insert.setString(1, consumer);
             insert.setString(2, "PROCESSED");
-            bindTime(insert, 3, timeParameter(sql.dialect, now));
-            insert.setArray(4, connection.createArrayOf("varchar", keys));
-            insert.setArray(5, connection.createArrayOf("varchar", fingerprints));
-            insert.setArray(6, connection.createArrayOf("varchar", topics));
-            insert.setArray(7, connection.createArrayOf("int4", partitions));
-            insert.setArray(8, connection.createArrayOf("int8", offsets));
+            insert.setArray(3, connection.createArrayOf("varchar", keys));
+            insert.setArray(4, connection.createArrayOf("varchar", fingerprints));
+            insert.setArray(5, connection.createArrayOf("varchar", topics));
+            insert.setArray(6, connection.createArrayOf("int4", partitions));
+            insert.setArray(7, connection.createArrayOf("int8", offsets));
             Set<String> claimed = new HashSet<>(n * 2);
             try (ResultSet rs = insert.executeQuery()) {
                 while (rs.next()) {
@@ -211,10 +224,10 @@ public final class DedupStore {
      * looks the keys up and inserts only the fresh ones.
      */
     private void claimChunkWithoutReturning(Connection connection, Statements sql, String consumer,
-            List<ClaimRequest> chunk, Instant now, Map<String, StoredClaim> held) throws SQLException {
+            List<ClaimRequest> chunk, Map<String, StoredClaim> held) throws SQLException {
         if (!duplicatesSeen) {
             try {
-                insertAll(connection, sql, consumer, chunk, now);
+                insertAll(connection, sql, consumer, chunk);
                 return;
             } catch (SQLException e) {
                 if (!isIntegrityViolation(e)) {
@@ -242,7 +255,7 @@ public final class DedupStore {
             return;
         }
         try {
-            insertAll(connection, sql, consumer, fresh, now);
+            insertAll(connection, sql, consumer, fresh);
         } catch (SQLException e) {
             if (isIntegrityViolation(e)) {
                 // The look-up reads a snapshot: a key committed by another transaction after it began is missed.
@@ -252,13 +265,12 @@ public final class DedupStore {
         }
     }
 
-    private static void insertAll(Connection connection, Statements sql, String consumer, List<ClaimRequest> rows,
-            Instant now) throws SQLException {
+    private static void insertAll(Connection connection, Statements sql, String consumer, List<ClaimRequest> rows)
+            throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(sql.multiRowInsert(rows.size()))) {
             int index = 1;
-            Object time = timeParameter(sql.dialect, now);
             for (ClaimRequest r : rows) {
-                index = bindRow(insert, index, consumer, r, time);
+                index = bindRow(insert, index, consumer, r);
             }
             insert.executeUpdate();
         }
@@ -289,15 +301,50 @@ public final class DedupStore {
     }
 
     /**
-     * Deletes at most {@code limit} rows processed before {@code cutoff}, of every consumer. Call it repeatedly,
-     * each call in its own short transaction, so that no purge holds locks long enough to slow the consumers.
+     * The instant before which keys are older than {@code window}, on the database's clock (the one that wrote their
+     * {@code processed_at}): the database's current time minus the window. A window reaching back before the year
+     * 1000 is longer than any key has existed: the cutoff is then {@link Instant#MIN} and nothing is old enough.
      *
-     * @return the number of rows deleted; fewer than {@code limit} means nothing older is left
+     * @param window any positive duration, up to {@link java.time.temporal.ChronoUnit#FOREVER}
+     */
+    public Instant purgeCutoff(Connection connection, Duration window) throws SQLException {
+        Objects.requireNonNull(window, "window");
+        Instant now = currentTime(connection);
+        if (window.compareTo(Duration.between(EARLIEST_CUTOFF, now)) > 0) {
+            return Instant.MIN;
+        }
+        return now.minus(window);
+    }
+
+    private Instant currentTime(Connection connection) throws SQLException {
+        Statements sql = statements(connection);
+        try (PreparedStatement select = connection.prepareStatement(sql.currentTime);
+                ResultSet rs = select.executeQuery()) {
+            rs.next();
+            if (sql.dialect == Dialect.MYSQL) {
+                // UTC_TIMESTAMP as text: the driver would otherwise shift it by the JVM's time zone.
+                return LocalDateTime.parse(rs.getString(1), MYSQL_DATETIME_TEXT).toInstant(ZoneOffset.UTC);
+            }
+            return rs.getObject(1, OffsetDateTime.class).toInstant();
+        }
+    }
+
+    /**
+     * Deletes at most {@code limit} rows processed before {@code cutoff}, of every consumer. Call it repeatedly,
+     * each call in its own short transaction, so that no purge holds locks long enough to slow the consumers. Take
+     * the cutoff from {@link #purgeCutoff(Connection, Duration)}: a cutoff from the application's clock would let a
+     * clock running ahead delete young keys.
+     *
+     * @return the number of rows deleted; fewer than {@code limit} means nothing older is left (a cutoff before the
+     *     year 1000, such as {@link Instant#MIN}, deletes nothing and runs no statement)
      */
     public int purge(Connection connection, Instant cutoff, int limit) throws SQLException {
+        if (cutoff.isBefore(EARLIEST_CUTOFF)) {
+            return 0;
+        }
         Statements sql = statements(connection);
         try (PreparedStatement delete = connection.prepareStatement(sql.purge)) {
-            bindTime(delete, 1, timeParameter(sql.dialect, cutoff));
+            bindTime(delete, 1, sql.dialect, cutoff);
             delete.setInt(2, limit);
             return delete.executeUpdate();
         }
@@ -312,8 +359,7 @@ public final class DedupStore {
         return sql;
     }
 
-    private static int bindRow(PreparedStatement ps, int index, String consumer, ClaimRequest r, Object time)
-            throws SQLException {
+    private static int bindRow(PreparedStatement ps, int index, String consumer, ClaimRequest r) throws SQLException {
         ps.setString(index++, consumer);
         ps.setString(index++, r.dedupKey());
         ps.setBytes(index++, r.fingerprint());
@@ -321,25 +367,17 @@ public final class DedupStore {
         ps.setString(index++, r.topic());
         ps.setInt(index++, r.partition());
         ps.setLong(index++, r.offset());
-        bindTime(ps, index++, time);
         return index;
     }
 
-    /** A point in time as this dialect's parameter value, made once per statement rather than once per row. */
-    private static Object timeParameter(Dialect dialect, Instant time) {
+    /** A point in time as this dialect's parameter. */
+    private static void bindTime(PreparedStatement ps, int index, Dialect dialect, Instant time) throws SQLException {
         if (dialect == Dialect.MYSQL) {
             // DATETIME has no zone: the table stores UTC. Bound as text because Connector/J reads MariaDB's
             // protocol version as 5.5.5 and would drop the milliseconds of a temporal parameter.
-            return MYSQL_DATETIME.format(LocalDateTime.ofInstant(time, ZoneOffset.UTC));
-        }
-        return time.atOffset(ZoneOffset.UTC);
-    }
-
-    private static void bindTime(PreparedStatement ps, int index, Object time) throws SQLException {
-        if (time instanceof String text) {
-            ps.setString(index, text);
+            ps.setString(index, MYSQL_DATETIME.format(LocalDateTime.ofInstant(time, ZoneOffset.UTC)));
         } else {
-            ps.setObject(index, time, Types.TIMESTAMP_WITH_TIMEZONE);
+            ps.setObject(index, time.atOffset(ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
         }
     }
 

@@ -9,7 +9,9 @@ import java.time.Instant;
  * @param deleted the keys deleted, over all batches
  * @param batches the delete statements run, each in its own transaction (the last one finds fewer rows than the
  *     batch size, or none)
- * @param cutoff keys processed before this instant were due
+ * @param cutoff keys processed before this instant, on the database's clock, were due; {@link Instant#MIN} when the
+ *     window reaches back before the year 1000 (every key is kept); {@code null} when the retention was closed before
+ *     the run began
  * @param duration how long the run took, pauses between batches included
  * @param complete {@code false} when the run stopped early because the retention was closed; the rest is due next run
  */

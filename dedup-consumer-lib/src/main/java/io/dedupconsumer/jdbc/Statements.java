@@ -6,6 +6,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 /**
  * Every SQL statement of the dedup table, rendered once for one dialect and one validated table name.
  * Nothing here concatenates user input: the table name was checked against an identifier pattern before.
+ *
+ * <p>{@code processed_at} is written by the database's own clock, in the claim statement itself, and the purge's
+ * cutoff is read from that same clock ({@link #currentTime}): no application clock, however far behind or ahead, and
+ * no session time zone can make a key look older than it is. On MySQL the column is a {@code DATETIME} holding UTC,
+ * so the clock is {@code UTC_TIMESTAMP(3)} (not {@code NOW()}, which follows the session's {@code time_zone}); on
+ * PostgreSQL and H2 the column has a time zone. Both read the time the claim statement started.
  */
 final class Statements {
 
@@ -14,7 +20,6 @@ final class Statements {
 
     private static final String COLUMNS = "consumer_name, dedup_key, fingerprint, outcome, "
             + "source_topic, source_partition, source_offset, processed_at";
-    private static final String ROW = "(?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String SELECTED = "dedup_key, fingerprint, outcome, source_topic, source_partition, source_offset";
 
     final Dialect dialect;
@@ -24,14 +29,25 @@ final class Statements {
     final String claimAll;
     final String reject;
     final String purge;
+    /** A one-row, one-column query of the database's current time, the clock {@code processed_at} is written by. */
+    final String currentTime;
     private final String table;
+    /** One row of a claim: seven parameters, then the database's clock. */
+    private final String row;
     private final AtomicReferenceArray<String> multiRowInserts = new AtomicReferenceArray<>(CHUNK + 1);
     private final AtomicReferenceArray<String> multiKeyFinds = new AtomicReferenceArray<>(CHUNK + 1);
 
     Statements(Dialect dialect, String table) {
         this.dialect = dialect;
         this.table = table;
-        String plainInsert = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES " + ROW;
+        String now = switch (dialect) {
+            case MYSQL -> "UTC_TIMESTAMP(3)";
+            case POSTGRESQL -> "statement_timestamp()";
+            case H2 -> "CURRENT_TIMESTAMP";
+        };
+        this.currentTime = "SELECT " + now;
+        this.row = "(?, ?, ?, ?, ?, ?, ?, " + now + ")";
+        String plainInsert = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES " + row;
         String findByKey = "SELECT " + SELECTED + " FROM " + table + " WHERE consumer_name = ? AND dedup_key = ?";
         this.reject = "UPDATE " + table + " SET outcome = ?, reason = ? WHERE consumer_name = ? AND dedup_key = ?";
         switch (dialect) {
@@ -51,7 +67,7 @@ final class Statements {
                 // One statement text for any batch size: the rows travel as arrays and RETURNING names exactly
                 // the keys this transaction claimed.
                 this.claimAll = "INSERT INTO " + table + " (" + COLUMNS + ") "
-                        + "SELECT ?, u.k, decode(u.f, 'hex'), ?, u.t, u.p, u.o, ? "
+                        + "SELECT ?, u.k, decode(u.f, 'hex'), ?, u.t, u.p, u.o, " + now + " "
                         + "FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::int[], ?::bigint[]) AS u(k, f, t, p, o) "
                         + "ON CONFLICT (consumer_name, dedup_key) DO NOTHING RETURNING dedup_key";
                 this.purge = "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY("
@@ -74,7 +90,7 @@ final class Statements {
         if (sql == null) {
             StringJoiner values = new StringJoiner(", ");
             for (int i = 0; i < rows; i++) {
-                values.add(ROW);
+                values.add(row);
             }
             sql = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES " + values;
             multiRowInserts.set(rows, sql);

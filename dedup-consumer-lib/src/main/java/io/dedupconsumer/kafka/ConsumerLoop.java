@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -63,6 +65,8 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
     private final RunnerMetrics metrics;
     private final PartitionStates states;
     private final String name;
+    /** The longest one poll's dead letters may be waited for, well below max.poll.interval.ms. */
+    private final Duration deadLetterWait;
 
     /** Offsets ready to commit (the next record to read per partition), not yet accepted by the group. */
     private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
@@ -89,6 +93,7 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
         this.metrics = metrics;
         this.states = states;
         this.name = name;
+        this.deadLetterWait = DeadLetterBudget.of(b.consumerProperties).perStep();
     }
 
     /** Polls and processes until {@link #stop()} or a fatal conflict; commits what is done before returning. */
@@ -284,6 +289,7 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
     }
 
     private void undeserializable(Progress p, ConsumerRecord<byte[], byte[]> raw, RecordDecoder.Decoded<K, V> decoded) {
+        deduplicator.invalid(raw, decoded.reason()); // counted as every integration counts it
         log.warn("consumer {}: {}: {}; dead-lettering it", name, coordinates(raw), decoded.reason());
         p.deadLetter(raw, DeadLetterReason.INVALID, decoded.reason(), null, decoded.failure(), decoded.keyFailed());
     }
@@ -334,13 +340,14 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
      * record that is not done for commit, seeks back to that record and pauses the partition if it waits.
      */
     private void settle(Map<TopicPartition, Progress> progress) {
+        long deadline = System.nanoTime() + deadLetterWait.toNanos();
         for (Progress p : progress.values()) {
             long next = -1;
             Optional<Integer> leaderEpoch = Optional.empty();
             long stop = p.stopOffset;
             Instant pauseUntil = p.pauseUntil;
             for (Step step : p.steps) {
-                if (step.deadLetter != null && !acknowledged(p.partition, step)) {
+                if (step.deadLetter != null && !acknowledged(step, deadline)) {
                     stop = step.raw.offset();
                     pauseUntil = clock.instant().plus(backoff.delay(states.failed(p.partition, stop)));
                     break;
@@ -367,14 +374,21 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
         }
     }
 
-    private boolean acknowledged(TopicPartition partition, Step step) {
+    private boolean acknowledged(Step step, long deadline) {
         try {
-            step.deadLetter.get();
+            step.deadLetter.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             metrics.deadLetterFailed();
             log.error("consumer {}: the dead-letter topic did not take {} ({}); its offset is not committed and the "
                     + "record is tried again after a pause: {}", name, coordinates(step.raw), step.reason,
                     e.getCause().toString());
+            return false;
+        } catch (TimeoutException e) {
+            metrics.deadLetterFailed();
+            log.error("consumer {}: the dead-letter topic did not acknowledge {} ({}) within {} ms, a fifth of "
+                    + "max.poll.interval.ms; its offset is not committed and the record is tried again after a pause "
+                    + "(the late send may still arrive: dead letters are at least once)", name, coordinates(step.raw),
+                    step.reason, deadLetterWait.toMillis());
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -40,6 +40,12 @@ public final class DeadLetterHeaders {
     public static final String REASON = "dedup-reason";
     /** The record's dedup key, when one could be read (UTF-8). */
     public static final String DEDUP_KEY = "dedup-key";
+    /**
+     * Present when the dead letter carries no value (or no key either): why (UTF-8), e.g. the record is larger than
+     * the dead-letter producer or topic accepts. The original then stays at its topic, partition and offset (the
+     * {@code kafka_dlt-original-*} headers) for as long as the topic keeps it.
+     */
+    public static final String VALUE_OMITTED = "dedup-value-omitted";
 
     private DeadLetterHeaders() {
     }

@@ -2,7 +2,7 @@ package io.dedupconsumer.kafka;
 
 /**
  * Why a record went to the dead-letter topic; the value of the {@value DeadLetterHeaders#OUTCOME} header and the
- * {@code reason} tag of the {@code dedup.runner.dead.letters} counter.
+ * {@code reason} tag of the {@code dedup.dead.letters} counter.
  */
 public enum DeadLetterReason {
     /**

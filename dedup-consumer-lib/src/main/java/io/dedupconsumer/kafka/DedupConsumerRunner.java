@@ -82,10 +82,14 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
     private DedupConsumerRunner(Builder<K, V> b) {
         Map<String, Object> consumerProperties = new HashMap<>(b.consumerProperties);
         consumerProperties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // Kafka's default is read_uncommitted: records of transactions later aborted would be applied.
+        consumerProperties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         String group = String.valueOf(consumerProperties.get(ConsumerConfig.GROUP_ID_CONFIG));
         String runnerId = group + "-" + RUNNERS.incrementAndGet();
         Map<String, Object> producerProperties = b.producerProperties != null ? new HashMap<>(b.producerProperties)
                 : deadLetterProducerProperties(consumerProperties, runnerId);
+        // Also over explicit settings: no dead-letter send may hold the poll loop near max.poll.interval.ms.
+        producerProperties.putAll(DeadLetterBudget.of(consumerProperties).producerTimeouts());
         this.name = group;
         this.shutdownTimeout = b.shutdownTimeout;
         this.retentionGuard = b.retentionGuard;
@@ -211,8 +215,6 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
             }
         });
         producer.put(ProducerConfig.ACKS_CONFIG, "all");
-        // A dead-letter topic whose metadata cannot be had must not hold the poll loop for the default minute.
-        producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         Object clientId = consumer.get(ConsumerConfig.CLIENT_ID_CONFIG);
         producer.put(ProducerConfig.CLIENT_ID_CONFIG, (clientId != null ? clientId : runnerId) + "-dead-letters");
         return producer;
@@ -279,6 +281,11 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
                 throw new IllegalArgumentException("consumerProperties: enable.auto.commit=true is not allowed; the "
                         + "runner commits each offset itself, only after the record's database transaction committed. "
                         + "Remove the setting or set it to false");
+            }
+            if (key.equals(ConsumerConfig.ISOLATION_LEVEL_CONFIG) && !"read_committed".equals(value.toString().trim())) {
+                throw new IllegalArgumentException("consumerProperties: isolation.level=" + value + " is not allowed; "
+                        + "the runner would apply records of Kafka transactions that are later aborted. Remove the "
+                        + "setting (the runner reads read_committed)");
             }
             if ((key.equals(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG)
                     || key.equals(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG)) && !isByteArrayDeserializer(value)) {
@@ -382,9 +389,11 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         }
 
         /**
-         * The dead-letter producer's settings, used as given (serializers are always byte arrays). By default the
-         * consumer's {@code bootstrap.servers}, {@code client.dns.lookup}, {@code security.*}, {@code ssl.*} and
-         * {@code sasl.*} settings with {@code acks=all} and {@code max.block.ms=10000}.
+         * The dead-letter producer's settings (serializers are always byte arrays). By default the consumer's
+         * {@code bootstrap.servers}, {@code client.dns.lookup}, {@code security.*}, {@code ssl.*} and {@code sasl.*}
+         * settings with {@code acks=all}. In either case {@code max.block.ms}, {@code delivery.timeout.ms},
+         * {@code request.timeout.ms} and {@code linger.ms} are set from the consumer's {@code max.poll.interval.ms}
+         * ({@link DeadLetterBudget}), so that no dead-letter send can hold the poll loop long enough to be evicted.
          */
         public Builder<K, V> producerProperties(Map<String, ?> properties) {
             Objects.requireNonNull(properties, "producerProperties");

@@ -24,18 +24,18 @@ final class RunnerMetrics {
     RunnerMetrics(MeterRegistry registry, String consumer, String runner, IntSupplier pausedPartitions) {
         this.registry = registry;
         for (DeadLetterReason reason : DeadLetterReason.values()) {
-            deadLetters.put(reason, Counter.builder("dedup.runner.dead.letters")
+            deadLetters.put(reason, Counter.builder("dedup.dead.letters")
                     .description("Records the dead-letter topic acknowledged, by reason")
                     .tag("consumer", consumer).tag("reason", reason.name()).register(registry));
         }
-        deadLetterFailures = Counter.builder("dedup.runner.dead.letter.failures")
+        deadLetterFailures = Counter.builder("dedup.dead.letter.failures")
                 .description("Dead-letter sends that failed; the record's offset was not committed and it is retried")
                 .tag("consumer", consumer).register(registry);
         commits = Counter.builder("dedup.runner.commits").description("Offset commits accepted by the consumer group")
                 .tag("consumer", consumer).register(registry);
-        recordRetries = Counter.builder("dedup.runner.retries").description("Records put back for a later attempt")
+        recordRetries = Counter.builder("dedup.retries").description("Records put back for a later attempt")
                 .tag("consumer", consumer).tag("kind", "record").register(registry);
-        databaseRetries = Counter.builder("dedup.runner.retries").description("Records put back for a later attempt")
+        databaseRetries = Counter.builder("dedup.retries").description("Records put back for a later attempt")
                 .tag("consumer", consumer).tag("kind", "database-unavailable").register(registry);
         paused = Gauge.builder("dedup.runner.paused.partitions", pausedPartitions::getAsInt)
                 .description("Partitions paused while a record waits for its next attempt or the database returns")

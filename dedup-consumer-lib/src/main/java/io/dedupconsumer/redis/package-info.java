@@ -1,2 +1,5 @@
-/** A Redis {@link io.dedupconsumer.core.DedupGuard}: spares the database hot duplicates, never decides alone. */
+/**
+ * A Redis {@link io.dedupconsumer.core.DedupGuard}: spares the database hot duplicates; answers only what a committed
+ * claim of the same consumer and key said, and steps aside while Redis is down or slow.
+ */
 package io.dedupconsumer.redis;

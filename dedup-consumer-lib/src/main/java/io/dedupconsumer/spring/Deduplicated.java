@@ -18,11 +18,16 @@ import java.lang.annotation.Target;
  * ({@code REJECTED}) that commits instead of being retried. Batch listeners ({@code @KafkaListener(batch = "true")})
  * are called once per new record, with a one-element list, all in one transaction per poll batch.
  *
+ * <p>On a class-level {@code @KafkaListener}, put it on the class: its one container claims each record before a
+ * {@code @KafkaHandler} is chosen, so every handler is deduplicated alike (marking only some handlers is refused).
+ *
  * <p>At most one of {@link #key()}, {@link #header()} and {@link #jsonField()} may be set; with none, the
- * {@code dedup.key.*} properties decide, and without those the Kafka record key is the dedup key. Needs the Spring
- * Boot auto-configuration of this library ({@code dedup.enabled=true}, the default).
+ * {@code dedup.key.*} properties (or {@link DedupListenerSettings#defaultKey()}) decide, and without those the Kafka
+ * record key is the dedup key. Spring Boot applications need nothing else; others add
+ * {@link EnableDeduplication @EnableDeduplication}. An application whose {@code @Deduplicated} listeners would run
+ * without deduplication (the machinery disabled, not applied, or bypassed) refuses to start.
  */
-@Target(ElementType.METHOD)
+@Target({ElementType.METHOD, ElementType.TYPE})
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 public @interface Deduplicated {

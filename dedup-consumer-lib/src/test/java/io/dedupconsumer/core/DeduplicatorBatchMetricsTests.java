@@ -7,6 +7,7 @@ import io.dedupconsumer.jdbc.DedupSchema;
 import io.dedupconsumer.testkit.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class DeduplicatorBatchMetricsTests {
 
     @Test
-    void failedBatchCountsItsFailureOnce() {
+    void everyRolledBackTransactionOfABatchCountsAsAFailure() {
         try (HikariDataSource dataSource = TestDatabase.h2().create("batch_metrics")) {
             DedupSchema.migrate(dataSource);
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -33,7 +34,33 @@ class DeduplicatorBatchMetricsTests {
 
             assertThat(result.failedIndex()).isEqualTo(1);
             assertThat(result.failure()).isInstanceOf(RecordProcessingException.class);
+            // the batch transaction, then the record's own
+            assertThat(registry.get("dedup.failures").tag("kind", "record").counter().count()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aBatchFailureIsCountedEvenWhenTheRecordThenSucceedsOnItsOwn() {
+        try (HikariDataSource dataSource = TestDatabase.h2().create("batch_metrics")) {
+            DedupSchema.migrate(dataSource);
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            Deduplicator deduplicator = Deduplicator.builder().consumerName("orders").dedupKey(DedupKey.recordKey())
+                    .dataSource(dataSource).meterRegistry(registry).build();
+            List<ConsumerRecord<String, String>> batch = List.of(
+                    new ConsumerRecord<>("orders", 0, 0L, "a", "1"),
+                    new ConsumerRecord<>("orders", 0, 1L, "b", "2"));
+            AtomicInteger attemptsOfB = new AtomicInteger();
+
+            BatchResult result = deduplicator.processBatch(batch, (record, connection) -> {
+                if (record.key().equals("b") && attemptsOfB.incrementAndGet() == 1) {
+                    throw new IllegalStateException("refused once");
+                }
+                return HandlerResult.processed();
+            });
+
+            assertThat(result.complete()).isTrue();
             assertThat(registry.get("dedup.failures").tag("kind", "record").counter().count()).isEqualTo(1);
+            assertThat(registry.get("dedup.records").tag("outcome", "PROCESSED").counter().count()).isEqualTo(2);
         }
     }
 }

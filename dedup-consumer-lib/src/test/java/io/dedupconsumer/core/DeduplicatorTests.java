@@ -295,6 +295,33 @@ class DeduplicatorTests {
                 .hasMessageContaining("return HandlerResult.processed() or HandlerResult.rejected(reason)");
     }
 
+    @ParameterizedTest
+    @MethodSource("databases")
+    void aGuardThatThrowsIsAMissAndTheDatabaseDecides(TestDatabase database) throws Exception {
+        deduplicator(database);
+        DedupGuard broken = new DedupGuard() {
+            @Override
+            public Map<String, Remembered> recall(String consumerName, java.util.Collection<String> dedupKeys) {
+                throw new IllegalStateException("a guard with a bug");
+            }
+
+            @Override
+            public void remember(String consumerName, Map<String, Remembered> entries) {
+                throw new IllegalStateException("a guard with a bug");
+            }
+        };
+        Deduplicator dedup = Deduplicator.builder().consumerName("orders-service").dataSource(dataSource)
+                .dedupKey(DedupKey.recordKey()).guard(broken).meterRegistry(meters).build();
+
+        assertThat(dedup.process(record("order-1", "v"), insertEffect).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(dedup.process(record("order-1", "v"), insertEffect).outcome()).isEqualTo(Outcome.DUPLICATE);
+        BatchResult batch = dedup.processBatch(List.of(record("order-2", "v"), record("order-1", "v")), insertEffect);
+
+        assertThat(batch.failure()).isNull();
+        assertThat(batch.results()).extracting(DedupResult::outcome).containsExactly(Outcome.PROCESSED, Outcome.DUPLICATE);
+        assertThat(effects()).containsOnly(Map.entry("order-1", 1), Map.entry("order-2", 1));
+    }
+
     private Map<String, Integer> effects() throws SQLException {
         Map<String, Integer> counts = new HashMap<>();
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();

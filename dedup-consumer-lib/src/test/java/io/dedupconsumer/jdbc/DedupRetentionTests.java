@@ -10,11 +10,10 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariDataSource;
 import io.dedupconsumer.testkit.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -27,11 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The retention purge on H2 and the real MariaDB and PostgreSQL servers, with a fixed clock. */
+/** The retention purge on H2 and the real MariaDB and PostgreSQL servers; keys are aged on the database's clock. */
 class DedupRetentionTests {
 
-    private static final Instant NOW = Instant.parse("2026-11-24T10:15:30.123Z");
-    private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
     private static final Duration WEEK = Duration.ofDays(7);
     private static final String TABLE = DedupStore.DEFAULT_TABLE;
 
@@ -61,7 +58,7 @@ class DedupRetentionTests {
     }
 
     private DedupRetention.Builder retention(HikariDataSource dataSource) {
-        return DedupRetention.builder().dataSource(dataSource).window(WEEK).clock(CLOCK).meterRegistry(meters);
+        return DedupRetention.builder().dataSource(dataSource).window(WEEK).meterRegistry(meters);
     }
 
     private DedupRetention built(DedupRetention.Builder builder) {
@@ -70,29 +67,41 @@ class DedupRetentionTests {
         return retention;
     }
 
+    /** What the purge's cutoff with the test's window is right now, on the database's clock. */
+    private static Instant databaseCutoff(HikariDataSource dataSource) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return DedupStore.create(TABLE, null).purgeCutoff(c, WEEK);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("databases")
     void keysOlderThanTheWindowAreDeletedInBoundedBatchesAndYoungerOnesKept(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = migrated(database);
-        insert(dataSource, TABLE, "inventory", "old", 2_500, NOW.minus(Duration.ofDays(8)));
-        insert(dataSource, TABLE, "billing", "old-billing", 300, NOW.minus(WEEK).minusMillis(1));
-        insert(dataSource, TABLE, "inventory", "at-cutoff", 1, NOW.minus(WEEK));
-        insert(dataSource, TABLE, "inventory", "young", 400, NOW.minus(Duration.ofDays(6)));
+        insert(dataSource, TABLE, "inventory", "old", 2_500, Duration.ofDays(8));
+        insert(dataSource, TABLE, "billing", "old-billing", 300, WEEK.plusMinutes(1));
+        insert(dataSource, TABLE, "inventory", "nearly-due", 1, WEEK.minusMinutes(1));
+        insert(dataSource, TABLE, "inventory", "young", 400, Duration.ofDays(6));
         DedupRetention retention = built(retention(dataSource).batchSize(1_000).pauseBetweenBatches(Duration.ZERO));
 
+        Instant cutoffBefore = databaseCutoff(dataSource);
+        long millisBefore = System.currentTimeMillis();
         PurgeResult result = retention.purgeOnce();
+        long millisAfter = System.currentTimeMillis();
 
         assertThat(result.deleted()).isEqualTo(2_800);
         assertThat(result.batches()).as("1,000 + 1,000 + 800 rows, each batch its own statement").isEqualTo(3);
-        assertThat(result.cutoff()).isEqualTo(NOW.minus(WEEK));
+        assertThat(result.cutoff()).as("the database's time at the start of the run, minus the window")
+                .isBetween(cutoffBefore, databaseCutoff(dataSource));
         assertThat(result.complete()).isTrue();
         assertThat(count(dataSource, TABLE)).isEqualTo(401);
         assertThat(countWithPrefix(dataSource, TABLE, "young")).isEqualTo(400);
-        assertThat(countWithPrefix(dataSource, TABLE, "at-cutoff")).as("exactly at the cutoff is not older").isEqualTo(1);
+        assertThat(countWithPrefix(dataSource, TABLE, "nearly-due")).isEqualTo(1);
 
         assertThat(meters.get("dedup.purge.deleted").tag("table", TABLE).counter().count()).isEqualTo(2_800);
         assertThat(meters.get("dedup.purge.duration").timer().count()).isEqualTo(1);
-        assertThat(meters.get("dedup.purge.last.success").gauge().value()).isEqualTo(NOW.toEpochMilli() / 1000.0);
+        assertThat(meters.get("dedup.purge.last.success").gauge().value())
+                .isBetween(millisBefore / 1000.0, millisAfter / 1000.0);
         assertThat(meters.get("dedup.purge.failures").counter().count()).isZero();
 
         PurgeResult again = retention.purgeOnce();
@@ -104,7 +113,7 @@ class DedupRetentionTests {
     @MethodSource("servers")
     void eachBatchCommitsBeforeTheNextAndCloseStopsARunBetweenBatches(TestDatabase database) throws Exception {
         HikariDataSource dataSource = migrated(database);
-        insert(dataSource, TABLE, "inventory", "old", 300, NOW.minus(Duration.ofDays(30)));
+        insert(dataSource, TABLE, "inventory", "old", 300, Duration.ofDays(30));
         DedupRetention retention = built(retention(dataSource).batchSize(100).pauseBetweenBatches(Duration.ofMinutes(1)));
 
         CompletableFuture<PurgeResult> run = CompletableFuture.supplyAsync(() -> {
@@ -131,11 +140,11 @@ class DedupRetentionTests {
     @Test
     void aScheduledRetentionPurgesAgainAfterEachIntervalUntilClosed() throws SQLException {
         HikariDataSource dataSource = migrated(TestDatabase.h2());
-        insert(dataSource, TABLE, "inventory", "first", 50, NOW.minus(Duration.ofDays(8)));
+        insert(dataSource, TABLE, "inventory", "first", 50, Duration.ofDays(8));
         DedupRetention retention = built(retention(dataSource)).start(Duration.ofSeconds(1));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> count(dataSource, TABLE) == 0);
-        insert(dataSource, TABLE, "inventory", "second", 70, NOW.minus(Duration.ofDays(8)));
+        insert(dataSource, TABLE, "inventory", "second", 70, Duration.ofDays(8));
         await().atMost(Duration.ofSeconds(10)).until(() -> count(dataSource, TABLE) == 0);
         assertThat(meters.get("dedup.purge.deleted").counter().count()).isEqualTo(120);
 
@@ -152,14 +161,14 @@ class DedupRetentionTests {
     @Test
     void onTheApplicationsExecutorCloseCancelsTheScheduleAndLeavesTheExecutorRunning() throws Exception {
         HikariDataSource dataSource = migrated(TestDatabase.h2());
-        insert(dataSource, TABLE, "inventory", "first", 30, NOW.minus(Duration.ofDays(8)));
+        insert(dataSource, TABLE, "inventory", "first", 30, Duration.ofDays(8));
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
         try {
             DedupRetention retention = built(retention(dataSource)).start(executor, Duration.ofSeconds(1));
             await().atMost(Duration.ofSeconds(10)).until(() -> count(dataSource, TABLE) == 0);
 
             retention.close();
-            insert(dataSource, TABLE, "inventory", "after-close", 40, NOW.minus(Duration.ofDays(8)));
+            insert(dataSource, TABLE, "inventory", "after-close", 40, Duration.ofDays(8));
             // Two intervals later on the same executor: a schedule still alive would have run by then.
             executor.schedule(() -> { }, 2_500, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
 

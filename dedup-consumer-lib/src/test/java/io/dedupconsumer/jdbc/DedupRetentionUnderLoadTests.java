@@ -13,7 +13,6 @@ import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.testkit.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +45,7 @@ class DedupRetentionUnderLoadTests {
         try (HikariDataSource dataSource = database.create("purge_load")) {
             DedupSchema.migrate(dataSource);
             long filling = System.nanoTime();
-            insert(dataSource, DedupStore.DEFAULT_TABLE, "inventory", "old", OLD_ROWS, Instant.now().minus(Duration.ofDays(30)));
+            insert(dataSource, DedupStore.DEFAULT_TABLE, "inventory", "old", OLD_ROWS, Duration.ofDays(30));
             log.info("{}: inserted {} old keys in {} ms", database, OLD_ROWS, millis(System.nanoTime() - filling));
 
             Deduplicator deduplicator = Deduplicator.builder().consumerName("inventory").dataSource(dataSource)

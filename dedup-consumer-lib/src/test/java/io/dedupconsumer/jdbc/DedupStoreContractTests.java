@@ -13,6 +13,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,7 +38,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DedupStoreContractTests {
 
     private static final String CONSUMER = "orders";
-    private static final Instant NOW = Instant.parse("2026-11-24T10:15:30.123Z");
 
     private final List<HikariDataSource> opened = new ArrayList<>();
 
@@ -72,7 +74,7 @@ class DedupStoreContractTests {
     void claimOfANewKeyHoldsItAndKeepsWhereTheRecordCameFrom(TestDatabase database) throws SQLException {
         DedupStore store = DedupStore.create("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
-            assertThat(store.claim(c, CONSUMER, request("order-1", "a", 42), NOW)).isEmpty();
+            assertThat(store.claim(c, CONSUMER, request("order-1", "a", 42))).isEmpty();
             StoredClaim row = store.find(c, CONSUMER, "order-1").orElseThrow();
             assertThat(row.fingerprint()).isEqualTo(fingerprint("a"));
             assertThat(row.outcome()).isEqualTo("PROCESSED");
@@ -87,14 +89,14 @@ class DedupStoreContractTests {
         HikariDataSource dataSource = migrated(database);
         DedupStore store = DedupStore.create("dedup_record", null);
         try (Connection c = dataSource.getConnection()) {
-            store.claim(c, CONSUMER, request("order-1", "a", 1), NOW);
+            store.claim(c, CONSUMER, request("order-1", "a", 1));
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            Optional<StoredClaim> holder = store.claim(c, CONSUMER, request("order-1", "b", 2), NOW);
+            Optional<StoredClaim> holder = store.claim(c, CONSUMER, request("order-1", "b", 2));
             assertThat(holder).get().extracting(StoredClaim::firstDelivery).isEqualTo("orders-3@1");
             // On PostgreSQL a caught unique violation would have aborted the transaction; the claim must not.
-            assertThat(store.claim(c, CONSUMER, request("order-2", "b", 2), NOW)).isEmpty();
+            assertThat(store.claim(c, CONSUMER, request("order-2", "b", 2))).isEmpty();
             c.commit();
         }
         assertThat(count(dataSource)).isEqualTo(2);
@@ -105,8 +107,8 @@ class DedupStoreContractTests {
     void sameKeyUnderAnotherConsumerIsAnotherClaim(TestDatabase database) throws SQLException {
         DedupStore store = DedupStore.create("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
-            assertThat(store.claim(c, "inventory", request("event-1", "a", 1), NOW)).isEmpty();
-            assertThat(store.claim(c, "billing", request("event-1", "a", 1), NOW)).isEmpty();
+            assertThat(store.claim(c, "inventory", request("event-1", "a", 1))).isEmpty();
+            assertThat(store.claim(c, "billing", request("event-1", "a", 1))).isEmpty();
         }
     }
 
@@ -115,10 +117,10 @@ class DedupStoreContractTests {
     void keysDifferingOnlyInCaseOrAccentsAreDistinct(TestDatabase database) throws SQLException {
         DedupStore store = DedupStore.create("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
-            assertThat(store.claim(c, CONSUMER, request("order-a", "x", 1), NOW)).isEmpty();
-            assertThat(store.claim(c, CONSUMER, request("order-A", "x", 2), NOW)).isEmpty();
-            assertThat(store.claim(c, CONSUMER, request("order-á", "x", 3), NOW)).isEmpty();
-            assertThat(store.claim(c, CONSUMER, request("order-a ", "x", 4), NOW)).isEmpty();
+            assertThat(store.claim(c, CONSUMER, request("order-a", "x", 1))).isEmpty();
+            assertThat(store.claim(c, CONSUMER, request("order-A", "x", 2))).isEmpty();
+            assertThat(store.claim(c, CONSUMER, request("order-á", "x", 3))).isEmpty();
+            assertThat(store.claim(c, CONSUMER, request("order-a ", "x", 4))).isEmpty();
         }
     }
 
@@ -129,9 +131,9 @@ class DedupStoreContractTests {
         DedupStore store = DedupStore.create("dedup_record", null);
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            store.claim(c, CONSUMER, request("order-1", "a", 1), NOW);
+            store.claim(c, CONSUMER, request("order-1", "a", 1));
             c.rollback();
-            assertThat(store.claim(c, CONSUMER, request("order-1", "a", 1), NOW)).isEmpty();
+            assertThat(store.claim(c, CONSUMER, request("order-1", "a", 1))).isEmpty();
             c.commit();
         }
     }
@@ -152,9 +154,9 @@ class DedupStoreContractTests {
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            assertThat(store.claimAll(c, CONSUMER, earlier, NOW)).isEmpty();
+            assertThat(store.claimAll(c, CONSUMER, earlier)).isEmpty();
             c.commit();
-            Map<String, StoredClaim> held = store.claimAll(c, CONSUMER, batch, NOW);
+            Map<String, StoredClaim> held = store.claimAll(c, CONSUMER, batch);
             c.commit();
             assertThat(held.keySet()).containsExactlyInAnyOrderElementsOf(earlier.stream().map(ClaimRequest::dedupKey).toList());
             assertThat(held.get("event-700").fingerprint()).isEqualTo(fingerprint("payload-700"));
@@ -170,18 +172,18 @@ class DedupStoreContractTests {
         DedupStore store = DedupStore.create("dedup_record", null);
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            assertThat(store.claimAll(c, CONSUMER, List.of(request("a", "a", 1), request("b", "b", 2)), NOW)).isEmpty();
+            assertThat(store.claimAll(c, CONSUMER, List.of(request("a", "a", 1), request("b", "b", 2)))).isEmpty();
             c.commit();
-            assertThat(store.claimAll(c, CONSUMER, List.of(request("c", "c", 3)), NOW)).isEmpty();
+            assertThat(store.claimAll(c, CONSUMER, List.of(request("c", "c", 3)))).isEmpty();
             c.commit();
             // "b" is held and sorts after "a1" and "a2": on MySQL and H2 the optimistic multi-row insert fails as a
             // whole, inserting neither "a1" nor "a2" (else the look-up would report them held), and the claim goes on.
             Map<String, StoredClaim> held = store.claimAll(c, CONSUMER,
-                    List.of(request("b", "b", 2), request("a2", "a2", 5), request("a1", "a1", 4)), NOW);
+                    List.of(request("b", "b", 2), request("a2", "a2", 5), request("a1", "a1", 4)));
             c.commit();
             assertThat(held.keySet()).containsExactly("b");
             assertThat(held.get("b").offset()).isEqualTo(2);
-            assertThat(store.claimAll(c, CONSUMER, List.of(request("f", "f", 6)), NOW)).isEmpty();
+            assertThat(store.claimAll(c, CONSUMER, List.of(request("f", "f", 6)))).isEmpty();
             c.commit();
         }
         assertThat(count(dataSource)).isEqualTo(6);
@@ -212,20 +214,20 @@ class DedupStoreContractTests {
             for (int i = 0; i < 600; i++) {
                 first.add(request("event-" + i, "p", i));
             }
-            assertThat(statementsRunBy(c, () -> store.claimAll(c, CONSUMER, first, NOW)))
+            assertThat(statementsRunBy(c, () -> store.claimAll(c, CONSUMER, first)))
                     .as("two chunks, one INSERT each, no SELECT").isEqualTo(new Counted(2, 0));
             c.commit();
             List<ClaimRequest> withHeldKey = List.of(request("event-7", "p", 7), request("event-600", "p", 600));
-            assertThat(statementsRunBy(c, () -> assertThat(store.claimAll(c, CONSUMER, withHeldKey, NOW))
+            assertThat(statementsRunBy(c, () -> assertThat(store.claimAll(c, CONSUMER, withHeldKey))
                     .containsOnlyKeys("event-7")))
                     .as("the failed INSERT, the look-up, the INSERT of the fresh key").isEqualTo(new Counted(2, 1));
             c.commit();
             List<ClaimRequest> fresh = List.of(request("event-601", "p", 601));
-            assertThat(statementsRunBy(c, () -> store.claimAll(c, CONSUMER, fresh, NOW)))
+            assertThat(statementsRunBy(c, () -> store.claimAll(c, CONSUMER, fresh)))
                     .as("after a batch with a duplicate, look up first").isEqualTo(new Counted(1, 1));
             c.commit();
             List<ClaimRequest> freshAgain = List.of(request("event-602", "p", 602));
-            assertThat(statementsRunBy(c, () -> store.claimAll(c, CONSUMER, freshAgain, NOW)))
+            assertThat(statementsRunBy(c, () -> store.claimAll(c, CONSUMER, freshAgain)))
                     .as("a duplicate-free batch makes the next one optimistic again").isEqualTo(new Counted(1, 0));
             c.commit();
         }
@@ -265,7 +267,7 @@ class DedupStoreContractTests {
     void markRejectedKeepsTheOutcomeAndAShortenedReason(TestDatabase database) throws SQLException {
         DedupStore store = DedupStore.create("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
-            store.claim(c, CONSUMER, request("order-1", "a", 1), NOW);
+            store.claim(c, CONSUMER, request("order-1", "a", 1));
             store.markRejected(c, CONSUMER, "order-1", "x".repeat(2_000));
             assertThat(store.find(c, CONSUMER, "order-1").orElseThrow().outcome()).isEqualTo("REJECTED");
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT reason FROM dedup_record")) {
@@ -282,12 +284,14 @@ class DedupStoreContractTests {
         DedupStore store = DedupStore.create("dedup_record", null);
         try (Connection c = dataSource.getConnection()) {
             for (int i = 0; i < 25; i++) {
-                store.claim(c, CONSUMER, request("old-" + i, "a", i), NOW.minus(Duration.ofDays(8)));
+                store.claim(c, CONSUMER, request("old-" + i, "a", i));
             }
             for (int i = 0; i < 5; i++) {
-                store.claim(c, CONSUMER, request("recent-" + i, "a", i), NOW.minus(Duration.ofHours(1)));
+                store.claim(c, CONSUMER, request("recent-" + i, "a", i));
             }
-            Instant cutoff = NOW.minus(Duration.ofDays(7));
+            DedupTableRows.age(dataSource, "dedup_record", "old-", Duration.ofDays(8));
+            DedupTableRows.age(dataSource, "dedup_record", "recent-", Duration.ofHours(1));
+            Instant cutoff = store.purgeCutoff(c, Duration.ofDays(7));
             assertThat(store.purge(c, cutoff, 10)).isEqualTo(10);
             assertThat(store.purge(c, cutoff, 10)).isEqualTo(10);
             assertThat(store.purge(c, cutoff, 10)).isEqualTo(5);
@@ -299,14 +303,45 @@ class DedupStoreContractTests {
 
     @ParameterizedTest
     @MethodSource("databases")
-    void processedAtKeepsTheInstantToTheMillisecond(TestDatabase database) throws SQLException {
+    void processedAtIsTheDatabasesTimeOfTheClaimToTheMillisecondTheClockThePurgeCutoffReads(TestDatabase database)
+            throws SQLException {
         HikariDataSource dataSource = migrated(database);
         DedupStore store = DedupStore.create("dedup_record", null);
         try (Connection c = dataSource.getConnection()) {
-            store.claim(c, CONSUMER, request("order-1", "a", 1), NOW);
+            Instant before = store.purgeCutoff(c, Duration.ofMinutes(1)).plus(Duration.ofMinutes(1));
+            store.claim(c, CONSUMER, request("order-1", "a", 1));
+            Instant after = store.purgeCutoff(c, Duration.ofMinutes(1)).plus(Duration.ofMinutes(1));
+            Instant processedAt = processedAt(c, store.dialect(c));
+            assertThat(processedAt).isBetween(before, after);
             // Nothing older than the claim itself: a cutoff a millisecond after it deletes it, one at it does not.
-            assertThat(store.purge(c, NOW, 10)).isZero();
-            assertThat(store.purge(c, NOW.plus(1, ChronoUnit.MILLIS), 10)).isEqualTo(1);
+            assertThat(store.purge(c, processedAt, 10)).isZero();
+            assertThat(store.purge(c, processedAt.plus(1, ChronoUnit.MILLIS), 10)).isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void aWindowReachingBackBeforeTheYear1000KeepsEveryKeyAndRunsNoDelete(TestDatabase database) throws SQLException {
+        HikariDataSource dataSource = migrated(database);
+        DedupStore store = DedupStore.create("dedup_record", null);
+        try (Connection c = dataSource.getConnection()) {
+            store.claim(c, CONSUMER, request("order-1", "a", 1));
+            assertThat(store.purgeCutoff(c, Duration.ofDays(365L * 1_100))).isEqualTo(Instant.MIN);
+            assertThat(store.purgeCutoff(c, ChronoUnit.FOREVER.getDuration())).isEqualTo(Instant.MIN);
+            assertThat(store.purgeCutoff(c, Duration.ofDays(365L * 900))).isAfter(Instant.parse("1000-01-01T00:00:00Z"));
+            assertThat(store.purge(c, Instant.MIN, 10)).isZero();
+        }
+        assertThat(count(dataSource)).isEqualTo(1);
+    }
+
+    /** The one row's processed_at, read exactly: text on MySQL (a UTC DATETIME), with its offset elsewhere. */
+    private static Instant processedAt(Connection c, Dialect dialect) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT processed_at FROM dedup_record")) {
+            rs.next();
+            if (dialect == Dialect.MYSQL) {
+                return LocalDateTime.parse(rs.getString(1).replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+            }
+            return rs.getObject(1, OffsetDateTime.class).toInstant();
         }
     }
 
@@ -331,7 +366,7 @@ class DedupStoreContractTests {
         try (Connection first = dataSource.getConnection(); Connection second = dataSource.getConnection()) {
             first.setAutoCommit(false);
             second.setAutoCommit(false);
-            assertThat(store.claim(first, CONSUMER, request("order-1", "a", 1), NOW)).isEmpty();
+            assertThat(store.claim(first, CONSUMER, request("order-1", "a", 1))).isEmpty();
             CompletableFuture<Optional<StoredClaim>> late = claimInBackground(store, second, request("order-1", "a", 2));
             // The unique index is the lock: the second claim cannot finish while the first transaction is open.
             assertThat(waitsAtLeast(late, 500)).isTrue();
@@ -349,7 +384,7 @@ class DedupStoreContractTests {
         try (Connection first = dataSource.getConnection(); Connection second = dataSource.getConnection()) {
             first.setAutoCommit(false);
             second.setAutoCommit(false);
-            store.claim(first, CONSUMER, request("order-1", "a", 1), NOW);
+            store.claim(first, CONSUMER, request("order-1", "a", 1));
             CompletableFuture<Optional<StoredClaim>> late = claimInBackground(store, second, request("order-1", "a", 2));
             assertThat(waitsAtLeast(late, 300)).isTrue();
             first.rollback();
@@ -371,15 +406,15 @@ class DedupStoreContractTests {
             try (PreparedStatement snapshot = batch.prepareStatement("SELECT COUNT(*) FROM dedup_record")) {
                 snapshot.executeQuery().close();
             }
-            store.claim(other, CONSUMER, request("event-2", "b", 2), NOW);
+            store.claim(other, CONSUMER, request("event-2", "b", 2));
             List<ClaimRequest> requests = List.of(request("event-1", "a", 1), request("event-2", "b", 2));
             if (store.dialect(batch) == Dialect.POSTGRESQL) {
                 // One statement claims and looks up; the snapshot conflict is a serialization failure (retried).
-                assertThatThrownBy(() -> store.claimAll(batch, CONSUMER, requests, NOW))
+                assertThatThrownBy(() -> store.claimAll(batch, CONSUMER, requests))
                         .isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState())
                         .isEqualTo("40001");
             } else {
-                assertThatThrownBy(() -> store.claimAll(batch, CONSUMER, requests, NOW))
+                assertThatThrownBy(() -> store.claimAll(batch, CONSUMER, requests))
                         .isInstanceOf(ConcurrentClaimException.class);
             }
             batch.rollback();
@@ -400,7 +435,7 @@ class DedupStoreContractTests {
             ClaimRequest request) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                Optional<StoredClaim> holder = store.claim(connection, CONSUMER, request, NOW);
+                Optional<StoredClaim> holder = store.claim(connection, CONSUMER, request);
                 connection.commit();
                 return holder;
             } catch (SQLException e) {

@@ -3,6 +3,7 @@ package io.dedupconsumer.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.Deduplicator;
@@ -20,11 +21,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -41,15 +42,18 @@ class PartitionedDedupTableTests {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionedDedupTableTests.class);
     private static final String DDL = "db/dedup/mysql-partitioned/dedup_record_partitioned.sql";
+    private static final String DUE_PARTITIONS = "db/dedup/mysql-partitioned/due_partitions.sql";
     private static final String KEY_DAY_FROM_KEY = "CAST(LEFT(dedup_key, 10) AS DATE)";
     private static final Instant MONDAY = Instant.parse("2026-11-24T09:00:00Z");
     private static final Instant TUESDAY = Instant.parse("2026-11-25T09:00:00Z");
 
     private HikariDataSource dataSource;
+    private final List<HikariDataSource> sessionClockPools = new ArrayList<>();
     private long offset;
 
     @AfterEach
     void closePool() {
+        sessionClockPools.forEach(HikariDataSource::close);
         if (dataSource != null) {
             dataSource.close();
         }
@@ -100,13 +104,49 @@ class PartitionedDedupTableTests {
         }
         deduplicator(TUESDAY).process(record("2026-11-24/order-late"), noEffect());
 
-        PurgeResult result = DedupRetention.builder().dataSource(dataSource).window(Duration.ofHours(12))
-                .clock(Clock.fixed(TUESDAY, ZoneOffset.UTC)).batchSize(100).pauseBetweenBatches(Duration.ZERO)
-                .meterRegistry(new SimpleMeterRegistry()).build().purgeOnce();
+        PurgeResult result = DedupRetention.builder().dataSource(databaseClockAt(TUESDAY)).window(Duration.ofHours(12))
+                .batchSize(100).pauseBetweenBatches(Duration.ZERO).meterRegistry(new SimpleMeterRegistry()).build()
+                .purgeOnce();
 
         assertThat(result.deleted()).isEqualTo(250);
         assertThat(result.batches()).isEqualTo(3);
         assertThat(count("SELECT COUNT(*) FROM dedup_record")).isEqualTo(1);
+    }
+
+    @Test
+    void theDuePartitionsQueryNamesOnlyDaysWhoseEveryKeyIsOlderThanTheWindowOnTheDatabasesUtcClock() throws Exception {
+        dataSource = partitionedTable(ddl());
+        execute("ALTER TABLE dedup_record REORGANIZE PARTITION p20261124 INTO ("
+                        + "PARTITION p20261122 VALUES LESS THAN ('2026-11-23'), "
+                        + "PARTITION p20261123 VALUES LESS THAN ('2026-11-24'), "
+                        + "PARTITION p20261124 VALUES LESS THAN ('2026-11-25'))");
+        String query = Arrays.stream(statements(resource(DUE_PARTITIONS))).filter(sql -> sql.contains("SELECT"))
+                .findFirst().orElseThrow();
+        // Tuesday 09:00 UTC on the database's clock, in a session 13 hours ahead of UTC (its local date is Tuesday too,
+        // but 22:00): only UTC counts.
+        HikariDataSource tuesday = sessionsStartingWith("SET time_zone = '+13:00', timestamp = " + TUESDAY.getEpochSecond());
+        assertThat(due(tuesday, query, Duration.ofDays(2).toSeconds()))
+                .as("every key of the 22nd is older than 2 days; the 23rd's last keys are not").containsExactly("p20261122");
+        assertThat(due(tuesday, query, Duration.ofHours(24 + 9).toSeconds()))
+                .as("exactly 33 h after the 23rd ended").containsExactly("p20261122", "p20261123");
+        assertThat(due(tuesday, query, Duration.ofHours(24 + 9).toSeconds() + 1)).containsExactly("p20261122");
+        for (long keepForever : new long[] {Duration.ofDays(365L * 100).toSeconds(),
+                Duration.ofDays(365L * 10_000).toSeconds(), Long.MAX_VALUE}) {
+            assertThat(due(tuesday, query, keepForever)).as("due with a window of %d s", keepForever).isEmpty();
+        }
+    }
+
+    private static List<String> due(HikariDataSource dataSource, String query, long windowSeconds) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("SET @dedup_window_seconds = " + windowSeconds);
+            try (ResultSet rs = s.executeQuery(query)) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
     }
 
     @Test
@@ -151,29 +191,56 @@ class PartitionedDedupTableTests {
     private HikariDataSource partitionedTable(String ddl) throws SQLException {
         HikariDataSource created = TestDatabase.mariadb().create("partitioned");
         dataSource = created;
-        String statements = Arrays.stream(ddl.split("\n"))
-                .filter(line -> !line.trim().startsWith("--"))
-                .collect(Collectors.joining("\n"));
-        for (String statement : statements.split(";")) {
-            if (!statement.isBlank()) {
-                execute(statement);
-            }
-        }
+        execute(statements(ddl));
         return created;
     }
 
+    /** The statements of an SQL file, without its comment lines. */
+    private static String[] statements(String sql) {
+        return Arrays.stream(Arrays.stream(sql.split("\n"))
+                .filter(line -> !line.trim().startsWith("--"))
+                .collect(Collectors.joining("\n")).split(";"))
+                .filter(statement -> !statement.isBlank()).toArray(String[]::new);
+    }
+
     private static String ddl() throws IOException {
-        try (InputStream in = PartitionedDedupTableTests.class.getClassLoader().getResourceAsStream(DDL)) {
-            assertThat(in).as(DDL + " on the class path").isNotNull();
-            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(text).contains(KEY_DAY_FROM_KEY);
-            return text;
+        String text = resource(DDL);
+        assertThat(text).contains(KEY_DAY_FROM_KEY);
+        return text;
+    }
+
+    private static String resource(String path) throws IOException {
+        try (InputStream in = PartitionedDedupTableTests.class.getClassLoader().getResourceAsStream(path)) {
+            assertThat(in).as(path + " on the class path").isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
+    /** A consumer processing on the day of {@code now}: its database sessions' clock reads {@code now}. */
     private Deduplicator deduplicator(Instant now) {
-        return Deduplicator.builder().consumerName("payments").dataSource(dataSource).dedupKey(DedupKey.recordKey())
-                .clock(Clock.fixed(now, ZoneOffset.UTC)).meterRegistry(new SimpleMeterRegistry()).build();
+        return Deduplicator.builder().consumerName("payments").dataSource(databaseClockAt(now))
+                .dedupKey(DedupKey.recordKey()).meterRegistry(new SimpleMeterRegistry()).build();
+    }
+
+    /**
+     * A pool on the test's database whose sessions' clock stands at {@code now} (MariaDB's {@code SET timestamp}: it
+     * moves {@code UTC_TIMESTAMP()}, the clock of {@code processed_at} and of the purge's cutoff).
+     */
+    private HikariDataSource databaseClockAt(Instant now) {
+        return sessionsStartingWith("SET timestamp = " + now.getEpochSecond());
+    }
+
+    /** A pool on the test's database whose every session first runs {@code sql}; closed after the test. */
+    private HikariDataSource sessionsStartingWith(String sql) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(dataSource.getJdbcUrl());
+        config.setUsername(dataSource.getUsername());
+        config.setPassword(dataSource.getPassword());
+        config.setMaximumPoolSize(2);
+        config.setConnectionInitSql(sql);
+        HikariDataSource pool = new HikariDataSource(config);
+        sessionClockPools.add(pool);
+        return pool;
     }
 
     private ConsumerRecord<String, String> record(String key) {

@@ -63,6 +63,13 @@ class DedupConsumerRunnerBuilderTests {
     }
 
     @Test
+    void readUncommittedIsRefusedBecauseAbortedTransactionsWouldBeApplied() {
+        assertThatThrownBy(() -> valid().consumerProperty("isolation.level", "read_uncommitted"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("isolation.level=read_uncommitted").hasMessageContaining("aborted");
+    }
+
+    @Test
     void deserializerPropertiesAreRefusedBecauseTheRunnerDeserializesPerRecord() {
         assertThatThrownBy(() -> valid().consumerProperty("value.deserializer", StringDeserializer.class.getName()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value.deserializer")

@@ -63,7 +63,7 @@ class RunnerDatabaseOutageTests {
 
             sendWave(fixture, "during");
             await().atMost(RunnerFixture.WAIT)
-                    .until(() -> fixture.counter("dedup.runner.retries", "kind", "database-unavailable") >= 2);
+                    .until(() -> fixture.counter("dedup.retries", "kind", "database-unavailable") >= 2);
 
             Map<TopicPartition, Long> committedDuringOutage = fixture.brokerCommitted();
             committedDuringOutage.forEach((partition, offset) -> assertThat(fixture.count(

@@ -65,7 +65,7 @@ class RunnerDeadLetterTests {
             assertThat(longHeader(conflict, DeadLetterHeaders.ORIGINAL_OFFSET)).isEqualTo(1);
             assertThat(text(conflict, DeadLetterHeaders.ORIGINAL_CONSUMER_GROUP)).isEqualTo(fixture.group);
             assertThat(conflict.headers().lastHeader(DeadLetterHeaders.EXCEPTION_FQCN)).isNull();
-            assertThat(fixture.counter("dedup.runner.dead.letters", "reason", "CONFLICT")).isEqualTo(1);
+            assertThat(fixture.counter("dedup.dead.letters", "reason", "CONFLICT")).isEqualTo(1);
             assertThat(fixture.brokerCommitted()).isEqualTo(Map.of(new TopicPartition(fixture.topic, 0), 3L));
         }
     }
@@ -143,8 +143,10 @@ class RunnerDeadLetterTests {
             assertThat(badKey.headers().lastHeader(DeadLetterHeaders.EXCEPTION_FQCN)).isNull();
             assertThat(text(badKey, DeadLetterHeaders.REASON)).contains("key cannot be deserialized");
 
-            assertThat(fixture.counter("dedup.runner.dead.letters", "reason", "INVALID")).isEqualTo(4);
+            assertThat(fixture.counter("dedup.dead.letters", "reason", "INVALID")).isEqualTo(4);
             assertThat(fixture.outcomes(Outcome.INVALID)).isEqualTo(2); // the other two never reached the deduplicator
+            // ... and are counted as INVALID outcomes all the same, as the Spring integration counts them
+            assertThat(fixture.counter("dedup.records", "outcome", "INVALID")).isEqualTo(4);
             assertThat(fixture.brokerCommitted()).isEqualTo(Map.of(new TopicPartition(fixture.topic, 0), 7L));
         }
     }
@@ -183,8 +185,8 @@ class RunnerDeadLetterTests {
             assertThat(text(doomed, DeadLetterHeaders.EXCEPTION_MESSAGE)).isEqualTo("downstream refuses doomed");
             assertThat(text(doomed, DeadLetterHeaders.EXCEPTION_STACKTRACE)).contains("IllegalStateException");
             assertThat(longHeader(doomed, DeadLetterHeaders.ORIGINAL_OFFSET)).isZero();
-            assertThat(fixture.counter("dedup.runner.retries", "kind", "record")).isEqualTo(2);
-            assertThat(fixture.counter("dedup.runner.dead.letters", "reason", "FAILED")).isEqualTo(1);
+            assertThat(fixture.counter("dedup.retries", "kind", "record")).isEqualTo(2);
+            assertThat(fixture.counter("dedup.dead.letters", "reason", "FAILED")).isEqualTo(1);
             if (mode == ProcessingMode.RECORD) {
                 assertThat(calls).hasValue(3);
             } else {
@@ -205,7 +207,7 @@ class RunnerDeadLetterTests {
                     .build());
 
             await().atMost(RunnerFixture.WAIT)
-                    .until(() -> fixture.counter("dedup.runner.dead.letter.failures") >= 2);
+                    .until(() -> fixture.counter("dedup.dead.letter.failures") >= 2);
             assertThat(fixture.committed).isEmpty();
             assertThat(fixture.brokerCommitted()).isEmpty();
 
@@ -217,6 +219,49 @@ class RunnerDeadLetterTests {
             assertThat(deadLetters.get(0).value()).isEqualTo(bytes("no key, so dead-lettered"));
             assertThat(fixture.effectsByKey()).isEqualTo(Map.of("ok-1", 1));
             assertThat(fixture.brokerCommitted()).isEqualTo(Map.of(new TopicPartition(fixture.topic, 0), 2L));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProcessingMode.class)
+    void aRecordTooLargeForTheDeadLetterTopicIsDeadLetteredWithoutItsValueAndThePartitionGoesOn(ProcessingMode mode) {
+        try (RunnerFixture fixture = RunnerFixture.create("dlt-too-large", TestDatabase.mariadb(), 1)) {
+            byte[] large = new byte[200_000];
+            java.util.Arrays.fill(large, (byte) 'x');
+            fixture.send(0, (byte[]) null, large); // no key: INVALID, dead-lettered at once
+            fixture.send(0, "ok-1", "v1");
+            fixture.start(fixture.runner(mode)
+                    .producerProperties(Map.of("bootstrap.servers", fixture.broker.bootstrapServers(),
+                            "max.request.size", 50_000))
+                    .build());
+
+            fixture.awaitAllCommitted();
+
+            List<ConsumerRecord<byte[], byte[]>> deadLetters = fixture.deadLetters(1);
+            assertThat(deadLetters).hasSize(1);
+            assertThat(deadLetters.get(0).value()).isNull();
+            assertThat(text(deadLetters.get(0), DeadLetterHeaders.OUTCOME)).isEqualTo("INVALID");
+            assertThat(text(deadLetters.get(0), DeadLetterHeaders.VALUE_OMITTED))
+                    .contains("200000 bytes").contains(fixture.topic + "-0@0");
+            assertThat(fixture.effectsByKey()).isEqualTo(Map.of("ok-1", 1));
+        }
+    }
+
+    @Test
+    void aDeadLetterClusterThatIsGoneNeverHoldsThePollLoopLongerThanAFifthOfThePollInterval() {
+        try (RunnerFixture fixture = RunnerFixture.create("dlt-gone", TestDatabase.mariadb(), 1)) {
+            fixture.send(0, null, "no key, so dead-lettered");
+            fixture.send(0, "ok-1", "v1");
+            fixture.start(fixture.runner(ProcessingMode.RECORD)
+                    .consumerProperty("max.poll.interval.ms", 10_000) // a dead-letter budget of 2 s
+                    .producerProperties(Map.of("bootstrap.servers", "127.0.0.1:1")) // a cluster nobody answers on
+                    .build());
+
+            // Each attempt gives up within the budget (the defaults would block for a minute and more, and get the
+            // consumer evicted): several failed attempts, nothing committed past the record, nothing lost.
+            await().atMost(RunnerFixture.WAIT).until(() -> fixture.counter("dedup.dead.letter.failures") >= 3);
+            assertThat(fixture.brokerCommitted()).isEmpty();
+            assertThat(fixture.effectsByKey()).isEmpty();
         }
     }
 

@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.common.ConsumerGroupState;
-import org.junit.jupiter.api.Test;
+import org.apache.kafka.common.GroupState;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A second runner joins the group: partitions move from the first runner (which commits what it has done on
@@ -24,15 +25,16 @@ class RunnerRebalanceTests {
     private static final int PARTITIONS = 4;
     private static final int PER_WAVE = 40;
 
-    @Test
-    void secondRunnerJoiningTheGroupTakesOverPartitionsWithoutLossOrDoubles() throws Exception {
+    @ParameterizedTest(name = "group protocol {0}")
+    @MethodSource("io.dedupconsumer.testkit.KafkaBroker#groupProtocols")
+    void secondRunnerJoiningTheGroupTakesOverPartitionsWithoutLossOrDoubles(String groupProtocol) throws Exception {
         try (RunnerFixture fixture = RunnerFixture.create("rebalance", TestDatabase.mariadb(), PARTITIONS);
                 Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                         fixture.broker.bootstrapServers()))) {
             Set<String> keysOfFirst = ConcurrentHashMap.newKeySet();
             Set<String> keysOfSecond = ConcurrentHashMap.newKeySet();
             // Members learn of a rebalance from their heartbeat; a short interval keeps the hand-over quick.
-            fixture.start(fixture.runner(ProcessingMode.BATCH).consumerProperty("heartbeat.interval.ms", 300)
+            fixture.start(protocol(fixture.runner(ProcessingMode.BATCH), groupProtocol)
                     .handler((record, connection) -> {
                 keysOfFirst.add(record.key());
                 return RunnerFixture.EFFECT.handle(record, connection);
@@ -40,7 +42,7 @@ class RunnerRebalanceTests {
             sendWave(fixture, "before");
             fixture.awaitAllCommitted();
 
-            fixture.start(fixture.runner(ProcessingMode.RECORD).consumerProperty("heartbeat.interval.ms", 300)
+            fixture.start(protocol(fixture.runner(ProcessingMode.RECORD), groupProtocol)
                     .handler((record, connection) -> {
                 keysOfSecond.add(record.key());
                 return RunnerFixture.EFFECT.handle(record, connection);
@@ -48,7 +50,7 @@ class RunnerRebalanceTests {
             await().atMost(RunnerFixture.WAIT).until(() -> {
                 ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(fixture.group))
                         .describedGroups().get(fixture.group).get(10, TimeUnit.SECONDS);
-                return group.state() == ConsumerGroupState.STABLE && group.members().size() == 2
+                return group.groupState() == GroupState.STABLE && group.members().size() == 2
                         && group.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
             });
             sendWave(fixture, "after");
@@ -61,6 +63,16 @@ class RunnerRebalanceTests {
             assertThat(keysOfSecond).isNotEmpty().allMatch(key -> key.startsWith("after-"));
             assertThat(fixture.brokerCommitted()).isEqualTo(fixture.endOffsets());
         }
+    }
+
+    /**
+     * The classic protocol's heartbeat is the client's (short here, for a quick hand-over); under KIP-848's consumer
+     * protocol it is the broker's, and the client must not set it.
+     */
+    private static DedupConsumerRunner.Builder<String, String> protocol(DedupConsumerRunner.Builder<String, String> runner,
+            String groupProtocol) {
+        return groupProtocol.equals("consumer") ? runner.consumerProperty("group.protocol", "consumer")
+                : runner.consumerProperty("heartbeat.interval.ms", 300);
     }
 
     private static void sendWave(RunnerFixture fixture, String wave) {

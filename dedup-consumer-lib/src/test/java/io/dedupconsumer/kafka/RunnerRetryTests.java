@@ -84,6 +84,6 @@ class RunnerRetryTests {
     }
 
     private static double retries(RunnerFixture fixture) {
-        return fixture.counter("dedup.runner.retries", "kind", "record");
+        return fixture.counter("dedup.retries", "kind", "record");
     }
 }

@@ -2,9 +2,11 @@ package io.dedupconsumer.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.dedupconsumer.core.BatchResult;
+import io.dedupconsumer.core.DedupGuard;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.DedupResult;
 import io.dedupconsumer.core.Fingerprint;
@@ -83,9 +85,21 @@ class RedisDedupGuardTests {
     }
 
     private Deduplicator deduplicator() {
-        RedisDedupGuard guard = RedisDedupGuard.builder().redis(redis).ttl(Duration.ofMinutes(10)).keyPrefix(prefix)
-                .retryAfter(Duration.ofMillis(100)).meterRegistry(meters).build();
-        return Deduplicator.builder().consumerName("stock").dataSource(dataSource).dedupKey(DedupKey.recordKey())
+        return deduplicator("stock", guard());
+    }
+
+    /** A guard that a loaded machine never finds slow: the tests of what it answers. */
+    private RedisDedupGuard guard() {
+        return guard(Duration.ofMillis(100), Duration.ofSeconds(1));
+    }
+
+    private RedisDedupGuard guard(Duration retryAfter, Duration slowCall) {
+        return RedisDedupGuard.builder().redis(redis).ttl(Duration.ofMinutes(10)).keyPrefix(prefix)
+                .retryAfter(retryAfter).slowCallThreshold(slowCall).meterRegistry(meters).build();
+    }
+
+    private Deduplicator deduplicator(String consumerName, RedisDedupGuard guard) {
+        return Deduplicator.builder().consumerName(consumerName).dataSource(dataSource).dedupKey(DedupKey.recordKey())
                 .guard(guard).meterRegistry(meters).build();
     }
 
@@ -130,9 +144,10 @@ class RedisDedupGuardTests {
 
         assertThatThrownBy(() -> dedup.process(record("e-1", "v"), fails)).isInstanceOf(RecordProcessingException.class);
 
-        assertThat(direct.get(prefix + "stock:e-1")).isNull();
+        String redisKey = RedisDedupGuard.redisKey(prefix, "stock", "e-1");
+        assertThat(direct.get(redisKey)).isNull();
         assertThat(dedup.process(record("e-1", "v"), insertEffect).outcome()).isEqualTo(Outcome.PROCESSED);
-        assertThat(direct.get(prefix + "stock:e-1"))
+        assertThat(direct.get(redisKey))
                 .isEqualTo("PROCESSED:" + HexFormat.of().formatHex(Fingerprint.sha256("v".getBytes(StandardCharsets.UTF_8))));
         assertThat(effects()).containsExactly(Map.entry("e-1", 1));
     }
@@ -198,11 +213,135 @@ class RedisDedupGuardTests {
     }
 
     @Test
-    void aGuardWithoutClientOrTtlIsRefusedNamingTheSetting() {
+    void consumerNamesAndKeysThatJoinToTheSameTextNeverAnswerEachOthersRecords() throws SQLException {
+        RedisDedupGuard guard = guard();
+        // {consumer, key} of a first consumer, then of a second one whose record would meet the first's Redis entry if
+        // the guard joined consumer and key with ':'. The same payload: only the key space can tell them apart.
+        String[][] pairs = {
+            {"a", "b:c", "a:b", "c"},
+            {"orders", "eu:17", "orders:eu", "17"},
+            {"x:", ":y", "x::", "y"},
+            {"a", ":b", "a:", "b"},
+        };
+        for (String[] pair : pairs) {
+            Deduplicator first = deduplicator(pair[0], guard);
+            Deduplicator second = deduplicator(pair[2], guard);
+            assertThat(first.process(record(pair[1], "same payload"), insertEffect).outcome()).isEqualTo(Outcome.PROCESSED);
+            assertThat(first.process(record(pair[1], "same payload"), insertEffect).outcome()).isEqualTo(Outcome.DUPLICATE);
+
+            assertThat(second.process(record(pair[3], "same payload"), insertEffect).outcome())
+                    .as("consumer '%s', key '%s', after consumer '%s' processed key '%s'", pair[2], pair[3], pair[0], pair[1])
+                    .isEqualTo(Outcome.PROCESSED);
+        }
+        assertThat(effects().values()).hasSize(8).containsOnly(1);
+        Map<String, Double> hits = new HashMap<>();
+        meters.get("dedup.guard.hits").counters().forEach(c -> hits.put(c.getId().getTag("consumer"), c.count()));
+        assertThat(hits).as("guard hits by consumer: only each first consumer's own duplicates").containsOnly(
+                Map.entry("a", 2.0), Map.entry("orders", 1.0), Map.entry("x:", 1.0),
+                Map.entry("a:b", 0.0), Map.entry("orders:eu", 0.0), Map.entry("x::", 0.0), Map.entry("a:", 0.0));
+    }
+
+    @Test
+    void keysThatUtf8CannotTellApartAreDistinctInRedis() {
+        RedisDedupGuard guard = guard();
+        DedupGuard.Remembered processed = new DedupGuard.Remembered(new byte[] {1, 2, 3}, Outcome.PROCESSED);
+        // A lone surrogate has no UTF-8 form: a String key encoded by the client becomes '?'.
+        guard.remember("s", Map.of("lone-\uD800", processed));
+
+        assertThat(guard.recall("s", List.of("lone-\uD800"))).containsOnlyKeys("lone-\uD800");
+        assertThat(guard.recall("s", List.of("lone-?", "lone-\uDBFF", "lone-\uFFFD"))).isEmpty();
+    }
+
+    @Test
+    void aSlowRedisIsBypassedAfterAFewSlowCallsAndTheDatabaseDecidesAlone() throws SQLException {
+        // Slow means over 15 ms here, half what the proxy adds: no loaded machine makes the real Redis that slow.
+        Deduplicator dedup = deduplicator("stock", guard(Duration.ofMinutes(10), Duration.ofMillis(15)));
+        for (int i = 0; i < 5; i++) {
+            dedup.process(record("e-" + i, "v"), insertEffect);
+        }
+        assertThat(meters.get("dedup.guard.bypassed").gauge().value()).isZero();
+
+        redisProxy.latency(Duration.ofMillis(30));
+        // Each record asks Redis before its transaction and tells it after: two slow calls per record.
+        int slowRecords = 0;
+        while (meters.get("dedup.guard.bypassed").gauge().value() == 0) {
+            assertThat(++slowRecords).as("records through a Redis answering in 30 ms before the guard is bypassed")
+                    .isLessThanOrEqualTo(2);
+            dedup.process(record("slow-" + slowRecords, "v"), insertEffect);
+        }
+        long redisCalls = meters.get("dedup.guard.latency").timer().count();
+
+        List<DedupResult> results = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            results.add(dedup.process(record("e-" + i, "v"), insertEffect));
+            results.add(dedup.process(record("new-" + i, "v"), insertEffect));
+        }
+
+        assertThat(results).extracting(DedupResult::outcome).containsExactly(Outcome.DUPLICATE, Outcome.PROCESSED,
+                Outcome.DUPLICATE, Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.PROCESSED, Outcome.DUPLICATE,
+                Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.PROCESSED);
+        assertThat(meters.get("dedup.guard.latency").timer().count()).as("calls to Redis while bypassed").isEqualTo(redisCalls);
+        assertThat(meters.get("dedup.guard.bypassed").gauge().value()).isEqualTo(1.0);
+        assertThat(effects()).hasSize(10 + slowRecords).allSatisfy((key, count) -> assertThat(count).isEqualTo(1));
+    }
+
+    @Test
+    void aSlowAnswerNowAndThenDoesNotSwitchTheGuardOff() throws SQLException {
+        Deduplicator dedup = deduplicator("stock", guard(Duration.ofMinutes(10), Duration.ofMillis(15)));
+        dedup.process(record("hot", "v"), insertEffect);
+        for (int round = 0; round < 3; round++) {
+            // One slow new record (two slow calls: recall, remember), then six hits (one fast recall each): never 4
+            // slow calls among the last 8.
+            redisProxy.latency(Duration.ofMillis(30));
+            assertThat(dedup.process(record("slow-" + round, "v"), insertEffect).outcome()).isEqualTo(Outcome.PROCESSED);
+            redisProxy.latency(Duration.ZERO);
+            for (int i = 0; i < 6; i++) {
+                assertThat(dedup.process(record("hot", "v"), insertEffect).outcome()).isEqualTo(Outcome.DUPLICATE);
+            }
+            assertThat(meters.get("dedup.guard.bypassed").gauge().value()).isZero();
+        }
+        assertThat(meters.get("dedup.guard.hits").counter().count()).isEqualTo(18.0);
+    }
+
+    @Test
+    void aBypassedGuardProbesRedisAgainAndSwitchesBackOnOnceItIsFast() throws SQLException {
+        Deduplicator dedup = deduplicator("stock", guard(Duration.ofMillis(200), Duration.ofMillis(15)));
+        dedup.process(record("hot", "v"), insertEffect);
+        redisProxy.latency(Duration.ofMillis(30));
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            dedup.process(record("hot", "v"), insertEffect);
+            return meters.get("dedup.guard.bypassed").gauge().value() == 1.0;
+        });
+
+        // While Redis stays slow, a probe now and then finds it slow again: the guard stays bypassed.
+        long calls = meters.get("dedup.guard.latency").timer().count();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            dedup.process(record("hot", "v"), insertEffect);
+            return meters.get("dedup.guard.latency").timer().count() > calls;
+        });
+        assertThat(meters.get("dedup.guard.bypassed").gauge().value()).isEqualTo(1.0);
+
+        redisProxy.latency(Duration.ZERO);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            dedup.process(record("hot", "v"), insertEffect);
+            return meters.get("dedup.guard.bypassed").gauge().value() == 0.0;
+        });
+        double hits = meters.get("dedup.guard.hits").counter().count();
+        assertThat(dedup.process(record("hot", "v"), insertEffect).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(meters.get("dedup.guard.hits").counter().count()).as("answered by Redis again").isEqualTo(hits + 1);
+        assertThat(effects()).containsExactly(Map.entry("hot", 1));
+    }
+
+    @Test
+    void everySettingIsCheckedAndTheMessageNamesIt() {
         assertThatThrownBy(() -> RedisDedupGuard.builder().ttl(Duration.ofMinutes(1)).build())
                 .hasMessageStartingWith("redis: required");
         assertThatThrownBy(() -> RedisDedupGuard.builder().redis(redis).build()).hasMessageStartingWith("ttl: required");
         assertThatThrownBy(() -> RedisDedupGuard.builder().ttl(Duration.ofMillis(10))).hasMessageStartingWith("ttl:");
+        assertThatThrownBy(() -> RedisDedupGuard.builder().slowCallThreshold(Duration.ZERO))
+                .hasMessageStartingWith("slowCallThreshold:");
+        assertThatThrownBy(() -> RedisDedupGuard.builder().slowCallThreshold(Duration.ofSeconds(11)))
+                .hasMessageStartingWith("slowCallThreshold:");
     }
 
     /** Deletes this test's keys only: other tests share the Redis server. */

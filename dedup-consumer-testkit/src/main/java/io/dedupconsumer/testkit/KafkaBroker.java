@@ -24,6 +24,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -94,16 +95,22 @@ public final class KafkaBroker {
         }
         long started = System.nanoTime();
         EmbeddedKafkaKraftBroker embedded = new EmbeddedKafkaKraftBroker(1, 1);
-        embedded.brokerListProperty(null); // do not leak spring.kafka.bootstrap-servers into the JVM
-        embedded.brokerProperties(Map.of(
-                "listeners", "EXTERNAL://127.0.0.1:0,CONTROLLER://127.0.0.1:0",
-                "auto.create.topics.enable", "true",
-                "offsets.topic.replication.factor", "1",
-                "offsets.topic.num.partitions", "5",
-                "transaction.state.log.replication.factor", "1",
-                "transaction.state.log.min.isr", "1",
-                "transaction.state.log.num.partitions", "5",
-                "group.initial.rebalance.delay.ms", "0"));
+        // not spring.kafka.bootstrap-servers (the default): it would leak into every Spring Boot application of the JVM
+        embedded.brokerListProperty("dedup.testkit.kafka.brokers");
+        embedded.brokerProperties(Map.ofEntries(
+                Map.entry("listeners", "EXTERNAL://127.0.0.1:0,CONTROLLER://127.0.0.1:0"),
+                Map.entry("auto.create.topics.enable", "true"),
+                Map.entry("offsets.topic.replication.factor", "1"),
+                Map.entry("offsets.topic.num.partitions", "5"),
+                Map.entry("transaction.state.log.replication.factor", "1"),
+                Map.entry("transaction.state.log.min.isr", "1"),
+                Map.entry("transaction.state.log.num.partitions", "5"),
+                Map.entry("group.initial.rebalance.delay.ms", "0"),
+                // consumer-protocol (KIP-848) groups: session and heartbeat are the broker's, shortened for tests
+                Map.entry("group.consumer.min.session.timeout.ms", "6000"),
+                Map.entry("group.consumer.session.timeout.ms", "10000"),
+                Map.entry("group.consumer.min.heartbeat.interval.ms", "500"),
+                Map.entry("group.consumer.heartbeat.interval.ms", "1000")));
         embedded.afterPropertiesSet();
         // the KRaft test kit reports "localhost:<port>"; the listener is bound to 127.0.0.1 only, so say so
         KafkaBroker broker = new KafkaBroker(embedded.getBrokersAsString().replace("localhost:", "127.0.0.1:"));
@@ -120,6 +127,24 @@ public final class KafkaBroker {
         catch (RuntimeException ex) {
             log.warn("Failed to stop the in-process Kafka broker", ex);
         }
+    }
+
+    /**
+     * The consumer group protocols tests should cover with the Kafka client on the class path: {@code classic}, and
+     * {@code consumer} (KIP-848, generally available since Kafka 4.0) where the client is 4.x. A parameter source for
+     * tests that run against every protocol.
+     *
+     * @return {@code ["classic", "consumer"]} on Kafka 4 clients, else {@code ["classic"]}
+     */
+    public static List<String> groupProtocols() {
+        String version = AppInfoParser.getVersion();
+        int major;
+        try {
+            major = Integer.parseInt(version.substring(0, version.indexOf('.')));
+        } catch (RuntimeException e) {
+            major = 0;
+        }
+        return major >= 4 ? List.of("classic", "consumer") : List.of("classic");
     }
 
     /**

@@ -9,11 +9,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * resets every open connection at once and resets new ones as soon as they are accepted, until
  * {@link #restore()}. Clients therefore see the failure immediately (connection reset, end of
  * stream) rather than waiting for timeouts, which keeps failure tests fast and deterministic.
+ * {@link #latency(Duration)} makes the server slow instead: its answers arrive late, as from a
+ * loaded or distant server.
  *
  * <p>Plain blocking sockets, two daemon threads per connection; meant for a handful of connections
  * (a connection pool), not for load.
@@ -55,6 +60,9 @@ public final class TcpProxy implements AutoCloseable {
     private boolean cut;
 
     private boolean closed;
+
+    /** How long each chunk the server sends is held before it is passed on; 0 = none. */
+    private volatile long latencyNanos;
 
     private TcpProxy(String targetHost, int targetPort, ServerSocket serverSocket) {
         this.targetHost = targetHost;
@@ -108,6 +116,23 @@ public final class TcpProxy implements AutoCloseable {
         }
         toClose.forEach(Link::reset);
         log.info("TCP proxy 127.0.0.1:{} cut ({} connections reset)", port(), toClose.size());
+    }
+
+    /**
+     * Holds every chunk of bytes the server sends for {@code latency} before passing it on, from
+     * now on and on the connections already open, until called again ({@link Duration#ZERO} turns
+     * it off). A request answered in one chunk is answered {@code latency} late; an answer the
+     * server writes in several chunks is late once per chunk. Client-to-server traffic is not held.
+     *
+     * @param latency the delay, zero or positive
+     */
+    public void latency(Duration latency) {
+        Objects.requireNonNull(latency, "latency");
+        if (latency.isNegative()) {
+            throw new IllegalArgumentException("latency: " + latency + " is negative; use Duration.ZERO for none");
+        }
+        this.latencyNanos = latency.toNanos();
+        log.info("TCP proxy 127.0.0.1:{} now holds the server's answers for {} ms", port(), latency.toMillis());
     }
 
     /** Lets new connections through again after {@link #cut()}. */
@@ -247,23 +272,27 @@ public final class TcpProxy implements AutoCloseable {
         }
 
         void start() {
-            startPump(this.client, this.server, "up");
-            startPump(this.server, this.client, "down");
+            startPump(this.client, this.server, "up", false);
+            startPump(this.server, this.client, "down", true);
         }
 
-        private void startPump(Socket from, Socket to, String direction) {
-            Thread thread = new Thread(() -> pump(from, to), "tcp-proxy-" + port() + "-" + this.id + "-" + direction);
+        private void startPump(Socket from, Socket to, String direction, boolean delayed) {
+            Thread thread = new Thread(() -> pump(from, to, delayed),
+                    "tcp-proxy-" + port() + "-" + this.id + "-" + direction);
             thread.setDaemon(true);
             thread.start();
         }
 
-        private void pump(Socket from, Socket to) {
+        private void pump(Socket from, Socket to, boolean delayed) {
             byte[] buffer = new byte[BUFFER_SIZE];
             try {
                 InputStream in = from.getInputStream();
                 OutputStream out = to.getOutputStream();
                 int read;
                 while ((read = in.read(buffer)) != -1) {
+                    if (delayed) {
+                        hold(System.nanoTime() + TcpProxy.this.latencyNanos);
+                    }
                     out.write(buffer, 0, read);
                     out.flush();
                 }
@@ -279,6 +308,14 @@ public final class TcpProxy implements AutoCloseable {
                 closeQuietly(this.client);
                 closeQuietly(this.server);
                 forget(this);
+            }
+        }
+
+        /** Waits until {@code deadline} (a {@link System#nanoTime()}), unless the link is reset meanwhile. */
+        private void hold(long deadline) {
+            for (long left = deadline - System.nanoTime(); left > 0 && !this.client.isClosed();
+                    left = deadline - System.nanoTime()) {
+                LockSupport.parkNanos(left);
             }
         }
 

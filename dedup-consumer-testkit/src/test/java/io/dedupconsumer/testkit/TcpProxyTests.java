@@ -80,6 +80,25 @@ class TcpProxyTests {
     }
 
     @Test
+    void latencyHoldsTheServersAnswersOnOpenConnectionsUntilTurnedOff() throws IOException {
+        try (TcpProxy proxy = TcpProxy.start("127.0.0.1", this.echo.port());
+                Socket socket = connect(proxy.port())) {
+            assertThat(roundTrip(socket, "fast")).isEqualTo("fast");
+
+            proxy.latency(Duration.ofMillis(200));
+            long start = System.nanoTime();
+            assertThat(roundTrip(socket, "slow")).isEqualTo("slow");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("an answer can only be later than the latency")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(200));
+
+            proxy.latency(Duration.ZERO);
+            assertThat(roundTrip(socket, "fast again")).isEqualTo("fast again");
+            assertThatThrownBy(() -> proxy.latency(Duration.ofMillis(-1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("latency:");
+        }
+    }
+
+    @Test
     void unreachableServerResetsTheClient() throws IOException {
         int deadPort;
         try (ServerSocket unused = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -2,8 +2,8 @@ package io.dedupconsumer.spring.boot;
 
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DedupKey;
-import io.dedupconsumer.core.Deduplicator;
 import io.dedupconsumer.jdbc.DedupStore;
+import io.dedupconsumer.spring.DedupListenerSettings;
 import java.time.Duration;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -17,7 +17,7 @@ import org.springframework.util.StringUtils;
 @ConfigurationProperties("dedup")
 public final class DedupProperties implements InitializingBean {
 
-    /** Whether dedup-consumer configures itself; false leaves annotated listeners running without deduplication. */
+    /** Whether dedup-consumer configures itself; false is refused at start-up while @Deduplicated listeners exist. */
     private boolean enabled = true;
 
     /** The dedup table, optionally schema-qualified. */
@@ -280,25 +280,11 @@ public final class DedupProperties implements InitializingBean {
 
     @Override
     public void afterPropertiesSet() {
-        try {
-            DedupStore.create(table, null);
-        } catch (IllegalArgumentException e) {
-            throw invalid("dedup.table", table, e.getMessage().replaceFirst("^table: ", ""));
-        }
+        settings();
         if (schema.migrate && !DedupStore.DEFAULT_TABLE.equals(table)) {
             throw invalid("dedup.table", table, "the migration (dedup.schema.migrate=true) creates the table "
                     + DedupStore.DEFAULT_TABLE + "; to use another name, create it from "
                     + "sql/<database>/V1__create_dedup_record.sql under that name and set dedup.schema.migrate=false");
-        }
-        if (consumerName != null) {
-            try {
-                Deduplicator.builder().consumerName(consumerName);
-            } catch (IllegalArgumentException e) {
-                throw invalid("dedup.consumer-name", consumerName, e.getMessage().replaceFirst("^consumerName: ", ""));
-            }
-        }
-        if (conflictPolicy == null) {
-            throw invalid("dedup.conflict-policy", null, "must be DEAD_LETTER or FAIL");
         }
         if (retention == null || retention.compareTo(Duration.ofMinutes(1)) < 0) {
             throw invalid("dedup.retention", retention, "must be at least 1m, e.g. 14d; it must exceed how long a "
@@ -313,50 +299,51 @@ public final class DedupProperties implements InitializingBean {
         if (purge.batchSize < 1 || purge.batchSize > 10_000) {
             throw invalid("dedup.purge.batch-size", purge.batchSize, "must be between 1 and 10000");
         }
+    }
+
+    /**
+     * The listener settings these properties describe, built (and so checked) by {@link DedupListenerSettings.Builder};
+     * a value the builder refuses is reported under its property's name.
+     */
+    DedupListenerSettings settings() {
+        DedupListenerSettings.Builder settings = DedupListenerSettings.builder();
+        apply("dedup.table", table, () -> settings.table(table));
+        apply("dedup.consumer-name", consumerName, () -> settings.consumerName(StringUtils.hasText(consumerName) ? consumerName : null));
+        apply("dedup.conflict-policy", conflictPolicy, () -> settings.conflictPolicy(conflictPolicy));
+        apply("dedup.batch.one-transaction", batch.oneTransaction, () -> settings.oneTransactionPerBatch(batch.oneTransaction));
+        apply("dedup.retry.max-attempts", retry.maxAttempts, () -> settings.maxAttempts(retry.maxAttempts));
+        try {
+            settings.retryBackoff(retry.initialInterval, retry.multiplier, retry.maxInterval);
+        } catch (IllegalArgumentException e) {
+            // the builder's message starts with the parameter's name
+            String message = e.getMessage();
+            if (message.startsWith("multiplier")) {
+                throw invalid("dedup.retry.multiplier", retry.multiplier, message);
+            }
+            throw message.startsWith("maxInterval") ? invalid("dedup.retry.max-interval", retry.maxInterval, message)
+                    : invalid("dedup.retry.initial-interval", retry.initialInterval, message);
+        }
         int keySources = (StringUtils.hasText(key.header) ? 1 : 0) + (StringUtils.hasText(key.jsonField) ? 1 : 0)
                 + (StringUtils.hasText(key.expression) ? 1 : 0);
         if (keySources > 1) {
             throw invalid("dedup.key", "header=" + key.header + ", json-field=" + key.jsonField + ", expression="
                     + key.expression, "set at most one of dedup.key.header, dedup.key.json-field, dedup.key.expression");
         }
-        if (StringUtils.hasText(key.expression)) {
-            try {
-                KeyExpression.parse(key.expression);
-            } catch (IllegalArgumentException e) {
-                throw invalid("dedup.key.expression", key.expression, e.getMessage());
-            }
-        }
-        checkPositive("dedup.retry.initial-interval", retry.initialInterval);
-        checkPositive("dedup.retry.max-interval", retry.maxInterval);
-        if (retry.maxInterval.compareTo(retry.initialInterval) < 0) {
-            throw invalid("dedup.retry.max-interval", retry.maxInterval, "must not be shorter than "
-                    + "dedup.retry.initial-interval (" + retry.initialInterval + ")");
-        }
-        if (!(retry.multiplier >= 1.0 && retry.multiplier <= 100.0)) {
-            throw invalid("dedup.retry.multiplier", retry.multiplier, "must be between 1 and 100");
-        }
-        if (retry.maxAttempts < 1) {
-            throw invalid("dedup.retry.max-attempts", retry.maxAttempts, "must be at least 1 (1 = no retry)");
-        }
-    }
-
-    /** The key source these properties name, or the record key. */
-    DedupKey defaultKey() {
         if (StringUtils.hasText(key.header)) {
-            return DedupKey.header(key.header);
+            apply("dedup.key.header", key.header, () -> settings.defaultKey(DedupKey.header(key.header)));
+        } else if (StringUtils.hasText(key.jsonField)) {
+            apply("dedup.key.json-field", key.jsonField, () -> settings.defaultKey(DedupKey.jsonField(key.jsonField)));
+        } else if (StringUtils.hasText(key.expression)) {
+            apply("dedup.key.expression", key.expression, () -> settings.defaultKeyExpression(key.expression));
         }
-        if (StringUtils.hasText(key.jsonField)) {
-            return DedupKey.jsonField(key.jsonField);
-        }
-        if (StringUtils.hasText(key.expression)) {
-            return KeyExpression.parse(key.expression);
-        }
-        return DedupKey.recordKey();
+        return settings.build();
     }
 
-    private static void checkPositive(String name, Duration value) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            throw invalid(name, value, "must be positive, e.g. 1s");
+    private static void apply(String property, Object value, Runnable setting) {
+        try {
+            setting.run();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw invalid(property, value, String.valueOf(e.getMessage()));
         }
     }
 

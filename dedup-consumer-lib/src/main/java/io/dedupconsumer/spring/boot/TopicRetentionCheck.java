@@ -1,6 +1,7 @@
 package io.dedupconsumer.spring.boot;
 
 import io.dedupconsumer.kafka.RetentionGuard;
+import io.dedupconsumer.spring.DedupTemplates;
 import io.dedupconsumer.spring.boot.DedupProperties.RetentionCheck;
 import java.time.Duration;
 import java.util.Set;
@@ -24,11 +25,11 @@ final class TopicRetentionCheck implements SmartLifecycle {
 
     private final KafkaAdmin kafkaAdmin;
     private final DedupProperties properties;
-    private final ListenerTemplates templates;
+    private final DedupTemplates templates;
     private volatile boolean running;
     private volatile Thread background;
 
-    TopicRetentionCheck(KafkaAdmin kafkaAdmin, DedupProperties properties, ListenerTemplates templates) {
+    TopicRetentionCheck(KafkaAdmin kafkaAdmin, DedupProperties properties, DedupTemplates templates) {
         this.kafkaAdmin = kafkaAdmin;
         this.properties = properties;
         this.templates = templates;

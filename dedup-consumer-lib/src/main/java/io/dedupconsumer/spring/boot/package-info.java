@@ -1,7 +1,8 @@
 /**
- * Spring Boot auto-configuration: the {@code dedup.*} properties, the schema migration, the transaction runner, the
- * error handler and dead-letter recoverer, and the machinery behind {@link io.dedupconsumer.spring.Deduplicated}
- * (an annotation enhancer that attaches a container post-processor to each deduplicated listener, which checks the
- * container's commit settings and wraps its message listener in the dedup transaction).
+ * Spring Boot auto-configuration (Boot 3.5 and 4.x from one jar): imports
+ * {@link io.dedupconsumer.spring.EnableDeduplication @EnableDeduplication}, binds the {@code dedup.*} properties,
+ * migrates the dedup table as one of Boot's database initializers, schedules the purge, checks the dedup window
+ * against the topics' retention, and refuses to start an application whose {@code @Deduplicated} listeners would run
+ * without deduplication.
  */
 package io.dedupconsumer.spring.boot;

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dedupconsumer.core.ConflictPolicy;
+import io.dedupconsumer.spring.DedupListenerSettings;
 import io.dedupconsumer.spring.DedupTemplate;
+import io.dedupconsumer.spring.DedupTemplates;
 import io.dedupconsumer.spring.Deduplicated;
-import io.dedupconsumer.spring.SpringTransactionRunner;
 import java.time.Duration;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -15,10 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
-import org.springframework.boot.autoconfigure.kafka.KafkaAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -31,18 +28,14 @@ import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.CommonErrorHandler;
-import org.springframework.kafka.listener.CommonLoggingErrorHandler;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
-import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /** The auto-configuration on an embedded H2 database, without a broker: conditions, binding, validation, overrides. */
 class DedupAutoConfigurationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-                    DataSourceTransactionManagerAutoConfiguration.class, KafkaAutoConfiguration.class,
-                    DedupAutoConfiguration.class))
+            .withConfiguration(BootAutoConfigurations.withDedup("DataSourceAutoConfiguration",
+                    "DataSourceTransactionManagerAutoConfiguration", "KafkaAutoConfiguration"))
             .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
                     "spring.kafka.bootstrap-servers=127.0.0.1:9", "spring.kafka.listener.auto-startup=false");
 
@@ -50,9 +43,9 @@ class DedupAutoConfigurationTests {
     void registersTheDedupBeansAndCreatesTheDedupTable() {
         runner.run(context -> {
             assertThat(context).hasNotFailed()
-                    .hasSingleBean(SpringTransactionRunner.class)
-                    .hasSingleBean(DeadLetterPublishingRecoverer.class)
-                    .hasSingleBean(DefaultErrorHandler.class)
+                    .hasSingleBean(DedupTemplates.class)
+                    .hasSingleBean(DedupListenerSettings.class)
+                    .hasSingleBean(CommonErrorHandler.class) // for listeners calling the DedupTemplate themselves
                     .doesNotHaveBean(DedupTemplate.class);
             JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
             assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM dedup_record", Integer.class)).isZero();
@@ -63,22 +56,21 @@ class DedupAutoConfigurationTests {
     void backsOffEntirelyWhenDisabled() {
         runner.withPropertyValues("dedup.enabled=false", "dedup.consumer-name=orders").run(context -> assertThat(context)
                 .hasNotFailed()
-                .doesNotHaveBean(SpringTransactionRunner.class)
+                .doesNotHaveBean(DedupTemplates.class)
                 .doesNotHaveBean(DedupTemplate.class)
-                .doesNotHaveBean(DefaultErrorHandler.class)
                 .doesNotHaveBean(DedupProperties.class));
     }
 
     @Test
     void backsOffWithoutSpringKafkaOnTheClassPath() {
         runner.withClassLoader(new FilteredClassLoader(KafkaTemplate.class)).run(context -> assertThat(context)
-                .doesNotHaveBean(DedupProperties.class).doesNotHaveBean(SpringTransactionRunner.class));
+                .doesNotHaveBean(DedupProperties.class).doesNotHaveBean(DedupTemplates.class));
     }
 
     @Test
     void backsOffWithoutADataSource() {
         new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(KafkaAutoConfiguration.class, DedupAutoConfiguration.class))
+                .withConfiguration(BootAutoConfigurations.withDedup("KafkaAutoConfiguration"))
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(DedupProperties.class));
     }
 
@@ -111,7 +103,7 @@ class DedupAutoConfigurationTests {
             assertThat(properties.getTable()).isEqualTo("app.my_dedup");
             assertThat(properties.getConflictPolicy()).isEqualTo(ConflictPolicy.FAIL);
             assertThat(properties.getRetention()).isEqualTo(Duration.ofDays(14));
-            assertThat(properties.defaultKey()).hasToString("the JSON field '/payment/txId'");
+            assertThat(context.getBean(DedupListenerSettings.class).defaultKey()).hasToString("the JSON field '/payment/txId'");
             assertThat(properties.getBatch().isOneTransaction()).isFalse();
             assertThat(properties.getRetry().getInitialInterval()).isEqualTo(Duration.ofMillis(200));
             assertThat(properties.getRetry().getMultiplier()).isEqualTo(3.0);
@@ -166,15 +158,14 @@ class DedupAutoConfigurationTests {
     void applicationBeansWin() {
         runner.withUserConfiguration(OwnBeans.class).withPropertyValues("dedup.consumer-name=orders").run(context -> {
             assertThat(context).hasNotFailed();
-            assertThat(context.getBean(CommonErrorHandler.class)).isInstanceOf(CommonLoggingErrorHandler.class);
-            assertThat(context).doesNotHaveBean(DefaultErrorHandler.class);
             assertThat(context.getBean(DedupTemplate.class)).isSameAs(context.getBean(OwnBeans.class).template);
+            assertThat(context.getBean(DedupListenerSettings.class)).isSameAs(context.getBean(OwnBeans.class).settings);
         });
     }
 
     @Test
     void migratesAfterTheApplicationsOwnFlywayOnAFreshDatabase() {
-        runner.withConfiguration(AutoConfigurations.of(FlywayAutoConfiguration.class))
+        runner.withConfiguration(AutoConfigurations.of(BootAutoConfigurations.resolve("FlywayAutoConfiguration")))
                 .withPropertyValues("spring.flyway.locations=classpath:db/app").run(context -> {
                     assertThat(context).hasNotFailed();
                     JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
@@ -206,7 +197,8 @@ class DedupAutoConfigurationTests {
             assertThat(context.getBean(KafkaListenerEndpointRegistry.class).getListenerContainers())
                     .singleElement()
                     .satisfies(container -> assertThat(container.getContainerProperties().getMessageListener())
-                            .isInstanceOf(DeduplicatingRecordListener.class));
+                            .extracting(listener -> listener.getClass().getSimpleName())
+                            .isEqualTo("DeduplicatingRecordListener"));
         });
     }
 
@@ -242,17 +234,16 @@ class DedupAutoConfigurationTests {
     @Configuration(proxyBeanMethods = false)
     static class OwnBeans {
         DedupTemplate template;
+        DedupListenerSettings settings = DedupListenerSettings.builder().maxAttempts(3).build();
 
         @Bean
-        CommonErrorHandler ownErrorHandler() {
-            return new CommonLoggingErrorHandler();
+        DedupListenerSettings ownSettings() {
+            return settings;
         }
 
         @Bean
-        DedupTemplate ownTemplate(SpringTransactionRunner runner) {
-            template = new DedupTemplate(io.dedupconsumer.core.Deduplicator.builder().consumerName("own")
-                    .dedupKey(io.dedupconsumer.core.DedupKey.recordKey()).transactionRunner(runner).build(),
-                    ConflictPolicy.FAIL);
+        DedupTemplate ownTemplate(DedupTemplates templates) {
+            template = templates.create("own", io.dedupconsumer.core.DedupKey.recordKey());
             return template;
         }
     }

@@ -22,13 +22,17 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.util.backoff.FixedBackOff;
 import com.zaxxer.hikari.HikariDataSource;
 
 /**
@@ -62,7 +66,7 @@ class DeduplicatedListenerTests {
 
     private ApplicationContextRunner application(Class<?> listener, Supplier<DataSource> dataSource) {
         ApplicationContextRunner runner = new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(EndToEnd.AUTO_CONFIGURATIONS))
+                .withConfiguration(EndToEnd.AUTO_CONFIGURATIONS)
                 .withBean("dataSource", DataSource.class, dataSource)
                 .withPropertyValues(EndToEnd.properties(broker, topic, group).toArray(String[]::new))
                 .withBean(Auditor.class)
@@ -74,12 +78,15 @@ class DeduplicatedListenerTests {
         return jdbc.queryForObject("SELECT DATABASE()", String.class);
     }
 
-    @Test
-    void duplicatesAndReSentEventsAreSkippedSoEachEffectHappensOnce() {
+    @ParameterizedTest(name = "group protocol {0}")
+    @MethodSource("io.dedupconsumer.testkit.KafkaBroker#groupProtocols")
+    void duplicatesAndReSentEventsAreSkippedSoEachEffectHappensOnce(String groupProtocol) {
         send(broker, event(topic, "e1", "{\"id\":\"e1\"}"), event(topic, "e2", "{\"id\":\"e2\"}"),
                 event(topic, "e1", "{\"id\":\"e1\"}"), event(topic, "e3", "{\"id\":\"e3\",\"reject\":true}"),
                 event(topic, "e2", "{\"id\":\"e2\"}"), event(topic, "e3", "{\"id\":\"e3\",\"reject\":true}"));
-        application(EffectListener.class).run(context -> {
+        application(EffectListener.class)
+                .withPropertyValues("spring.kafka.consumer.properties.group.protocol=" + groupProtocol)
+                .run(context -> {
             await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 6);
             assertThat(effects()).containsExactlyInAnyOrder("e1", "e2", "e3");
             assertThat(context.getBean(EffectListener.class).invocations()).isEqualTo(3);
@@ -203,6 +210,39 @@ class DeduplicatedListenerTests {
                         assertThat(effects()).containsExactly("e1");
                         assertThat(meters.get("dedup.records").tag("outcome", "PROCESSED").counter().count()).isEqualTo(1);
                         assertThat(broker.readAll(topic + "-dlt", 0, Duration.ofSeconds(1))).isEmpty();
+                    });
+        }
+    }
+
+    @Test
+    void anApplicationsOwnErrorHandlerNeverSeesADatabaseOutageAndStillHandlesListenerFailures() {
+        TestDatabase mariadb = TestDatabase.mariadb();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        List<String> recovered = new CopyOnWriteArrayList<>();
+        try (TcpProxy proxy = TcpProxy.start(mariadb.host(), mariadb.port())) {
+            application(EffectListener.class, () -> {
+                HikariDataSource throughProxy = mariadb.dataSource(schema(), proxy.port());
+                throughProxy.getHikariConfigMXBean().setConnectionTimeout(250);
+                return throughProxy;
+            })
+                    .withBean(MeterRegistry.class, () -> meters)
+                    // the application's own handler: 2 quick attempts, then its own recoverer (no dead-letter topic)
+                    .withBean(CommonErrorHandler.class, () -> new DefaultErrorHandler(
+                            (record, exception) -> recovered.add(record.topic() + "@" + record.offset()),
+                            new FixedBackOff(20, 1)))
+                    .run(context -> {
+                        proxy.cut();
+                        send(broker, event(topic, "e1", "{\"id\":\"e1\"}"));
+                        await().atMost(TIMEOUT).until(() -> outageFailures(meters) >= 4);
+                        assertThat(recovered).isEmpty(); // 4 failed attempts, its limit is 2: it never got them
+                        proxy.restore();
+                        await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 1);
+                        assertThat(effects()).containsExactly("e1");
+
+                        send(broker, event(topic, "e2", "{\"id\":\"e2\",\"fail\":true}"));
+                        await().atMost(TIMEOUT).until(() -> recovered.size() == 1);
+                        assertThat(recovered).containsExactly(topic + "@1"); // a listener failure is still its own
+                        assertThat(effects()).containsExactly("e1");
                     });
         }
     }

@@ -34,6 +34,9 @@ public class EffectListener {
         if (Boolean.TRUE.equals(event.get("audit"))) {
             auditor.write(String.valueOf(id));
         }
+        if (Boolean.TRUE.equals(event.get("fail"))) {
+            throw new IllegalStateException("always failing after the write of " + id);
+        }
         if (Boolean.TRUE.equals(event.get("failOnce")) && failedOnce.add(id)) {
             throw new IllegalStateException("failing once after the write of " + id);
         }

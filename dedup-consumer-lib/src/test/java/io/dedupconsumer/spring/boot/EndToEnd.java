@@ -9,18 +9,21 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.JdbcTemplateAutoConfiguration;
-import org.springframework.boot.autoconfigure.kafka.KafkaAutoConfiguration;
-import org.springframework.boot.autoconfigure.transaction.TransactionAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.util.ClassUtils;
 
 /** What the end-to-end tests share: the auto-configurations of a small application, its properties, a producer. */
 final class EndToEnd {
 
-    static final Class<?>[] AUTO_CONFIGURATIONS = {DataSourceAutoConfiguration.class,
-            DataSourceTransactionManagerAutoConfiguration.class, TransactionAutoConfiguration.class,
-            JdbcTemplateAutoConfiguration.class, KafkaAutoConfiguration.class, DedupAutoConfiguration.class};
+    static final AutoConfigurations AUTO_CONFIGURATIONS = BootAutoConfigurations.withDedup("DataSourceAutoConfiguration",
+            "DataSourceTransactionManagerAutoConfiguration", "TransactionAutoConfiguration",
+            "JdbcTemplateAutoConfiguration", "KafkaAutoConfiguration");
+
+    /** spring-kafka's JSON deserializer: Jackson 3's on spring-kafka 4, Jackson 2's on 3.3 (the Boot 3.5 build). */
+    static final String JSON_DESERIALIZER = ClassUtils.isPresent(
+            "org.springframework.kafka.support.serializer.JacksonJsonDeserializer", EndToEnd.class.getClassLoader())
+            ? "org.springframework.kafka.support.serializer.JacksonJsonDeserializer"
+            : "org.springframework.kafka.support.serializer.JsonDeserializer";
 
     static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -34,7 +37,7 @@ final class EndToEnd {
                 "spring.kafka.consumer.key-deserializer=org.apache.kafka.common.serialization.StringDeserializer",
                 "spring.kafka.consumer.value-deserializer=org.springframework.kafka.support.serializer.ErrorHandlingDeserializer",
                 "spring.kafka.consumer.properties.spring.deserializer.value.delegate.class="
-                        + "org.springframework.kafka.support.serializer.JsonDeserializer",
+                        + JSON_DESERIALIZER,
                 "spring.kafka.consumer.properties.spring.json.value.default.type=java.util.LinkedHashMap",
                 "spring.kafka.consumer.properties.spring.json.use.type.headers=false",
                 "spring.kafka.consumer.properties.spring.json.trusted.packages=*",

@@ -12,7 +12,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -27,7 +26,7 @@ class ReplayUnderANewGroupTests {
     private final String topic = broker.uniqueTopic("replay", 1);
     private final String database = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(EndToEnd.AUTO_CONFIGURATIONS))
+            .withConfiguration(EndToEnd.AUTO_CONFIGURATIONS)
             .withUserConfiguration(CountingListener.class);
 
     @Test

@@ -1,9 +1,9 @@
 package io.dedupconsumer.examples.inventory;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;
@@ -99,7 +99,7 @@ public record StockEvent(String eventId, Type type, String orderId, String sku, 
         JsonNode root;
         try {
             root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new MalformedEventException("not JSON: " + e.getOriginalMessage());
         }
         if (root == null || !root.isObject()) {
@@ -157,10 +157,10 @@ public record StockEvent(String eventId, Type type, String orderId, String sku, 
             }
             return null;
         }
-        if (!node.isTextual()) {
+        if (!node.isString()) {
             throw new MalformedEventException(field + ": not a string: " + node);
         }
-        return node.textValue();
+        return node.stringValue();
     }
 
     private static void requireId(String value, String field, int maxLength) {

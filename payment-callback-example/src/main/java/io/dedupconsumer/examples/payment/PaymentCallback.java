@@ -1,8 +1,8 @@
 package io.dedupconsumer.examples.payment;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 import io.dedupconsumer.core.Fingerprint;
 import java.nio.charset.StandardCharsets;
 import java.util.Currency;
@@ -48,10 +48,8 @@ record PaymentCallback(String providerTxId, String orderId, CallbackType type, l
         JsonNode root;
         try {
             root = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new InvalidCallbackException("not JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
-            throw new InvalidCallbackException("unreadable body: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
             throw new InvalidCallbackException("not a JSON object");
@@ -96,10 +94,10 @@ record PaymentCallback(String providerTxId, String orderId, CallbackType type, l
         if (node == null || node.isNull()) {
             throw new InvalidCallbackException(field + ": missing");
         }
-        if (!node.isTextual()) {
+        if (!node.isString()) {
             throw new InvalidCallbackException(field + ": must be a string, was " + node);
         }
-        return node.textValue();
+        return node.stringValue();
     }
 
     private static String id(JsonNode root, String field) throws InvalidCallbackException {

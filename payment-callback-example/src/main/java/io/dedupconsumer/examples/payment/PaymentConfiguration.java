@@ -1,11 +1,9 @@
 package io.dedupconsumer.examples.payment;
 
-import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.Deduplicator;
 import io.dedupconsumer.spring.DedupTemplate;
-import io.dedupconsumer.spring.SpringTransactionRunner;
+import io.dedupconsumer.spring.DedupTemplates;
 import io.dedupconsumer.spring.boot.DedupProperties;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -66,16 +64,8 @@ final class PaymentConfiguration {
      * CONFLICT. A body that does not parse has no key: INVALID, dead-lettered.
      */
     @Bean
-    DedupTemplate paymentDedupTemplate(SpringTransactionRunner transactions, DedupProperties dedup,
-            MeterRegistry meterRegistry) {
-        Deduplicator deduplicator = callbackDeduplicator()
-                .consumerName(dedup.getConsumerName())
-                .table(dedup.getTable())
-                .transactionRunner(transactions)
-                .meterRegistry(meterRegistry)
-                .build();
-        return new DedupTemplate(deduplicator, dedup.getConflictPolicy() == null ? ConflictPolicy.DEAD_LETTER
-                : dedup.getConflictPolicy());
+    DedupTemplate paymentDedupTemplate(DedupTemplates templates, DedupProperties dedup) {
+        return templates.create(callbackDeduplicator().consumerName(dedup.getConsumerName()));
     }
 
     /** A deduplicator builder with the callback's key and fingerprint; the rest is the caller's. */

@@ -21,7 +21,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.KafkaAdmin;
@@ -114,7 +113,7 @@ public final class PaymentDemo {
         try (ConfigurableApplicationContext service = new SpringApplicationBuilder(PaymentCallbackApplication.class)
                 .main(PaymentCallbackApplication.class)
                 .run(serviceArgs.toArray(String[]::new))) {
-            int port = ((WebServerApplicationContext) service).getWebServer().getPort();
+            int port = service.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
             JdbcTemplate jdbc = service.getBean(JdbcTemplate.class);
             String consumerName = service.getBean(DedupProperties.class).getConsumerName();
             MeterRegistry meters = service.getBean(MeterRegistry.class);
@@ -330,7 +329,7 @@ public final class PaymentDemo {
 
     private static EmbeddedKafkaKraftBroker startEmbeddedBroker() {
         EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1);
-        broker.brokerListProperty(null);
+        broker.brokerListProperty("payment.demo.kafka.brokers"); // not spring.kafka.bootstrap-servers, the default
         broker.brokerProperties(Map.of(
                 "listeners", "EXTERNAL://127.0.0.1:0,CONTROLLER://127.0.0.1:0",
                 "offsets.topic.replication.factor", "1",

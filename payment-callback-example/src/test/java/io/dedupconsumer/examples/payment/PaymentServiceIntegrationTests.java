@@ -22,7 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.KafkaAdmin;
@@ -68,7 +67,7 @@ class PaymentServiceIntegrationTests {
                 "--payment.topic=" + topic,
                 "--payment.partitions=3",
                 "--payment.notify.secret=" + SECRET);
-        client = NotifyClient.local(((WebServerApplicationContext) service).getWebServer().getPort());
+        client = NotifyClient.local(service.getEnvironment().getRequiredProperty("local.server.port", Integer.class));
         jdbc = service.getBean(JdbcTemplate.class);
         orders = service.getBean(Orders.class);
         admin = Admin.create(service.getBean(KafkaAdmin.class).getConfigurationProperties());

@@ -45,7 +45,8 @@ final class DemoInfrastructure implements AutoCloseable {
         }
         long started = System.nanoTime();
         EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, options.partitions());
-        broker.brokerListProperty(null); // keep spring.kafka.bootstrap-servers out of the JVM's system properties
+        // not spring.kafka.bootstrap-servers (the default): it would leak into the application as a system property
+        broker.brokerListProperty("inventory.demo.kafka.brokers");
         broker.brokerProperties(Map.of(
                 "listeners", "EXTERNAL://127.0.0.1:0,CONTROLLER://127.0.0.1:0",
                 "auto.create.topics.enable", "false",

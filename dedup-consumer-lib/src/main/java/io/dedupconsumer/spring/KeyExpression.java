@@ -1,4 +1,4 @@
-package io.dedupconsumer.spring.boot;
+package io.dedupconsumer.spring;
 
 import io.dedupconsumer.core.DedupKey;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.dedupconsumer.spring.boot;
+package io.dedupconsumer.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

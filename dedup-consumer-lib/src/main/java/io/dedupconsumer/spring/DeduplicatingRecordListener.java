@@ -1,4 +1,4 @@
-package io.dedupconsumer.spring.boot;
+package io.dedupconsumer.spring;
 
 import io.dedupconsumer.spring.DedupTemplate;
 import org.apache.kafka.clients.consumer.Consumer;

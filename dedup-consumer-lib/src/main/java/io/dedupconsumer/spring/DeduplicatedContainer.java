@@ -1,11 +1,10 @@
-package io.dedupconsumer.spring.boot;
+package io.dedupconsumer.spring;
 
 import io.dedupconsumer.core.DedupKey;
-import io.dedupconsumer.spring.DedupTemplate;
-import io.dedupconsumer.spring.Deduplicated;
-import java.lang.reflect.Method;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
@@ -15,7 +14,6 @@ import org.springframework.kafka.config.AbstractKafkaListenerContainerFactory;
 import org.springframework.kafka.config.ContainerPostProcessor;
 import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 import org.springframework.kafka.listener.BatchMessageListener;
-import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.ContainerProperties.AckMode;
 import org.springframework.kafka.listener.MessageListener;
@@ -25,8 +23,9 @@ import org.springframework.util.StringUtils;
 
 /**
  * Prepares the container of one {@code @Deduplicated} listener when spring-kafka creates it, which is before any
- * container starts: refuses settings under which an offset could be committed before the database commit, then
- * wraps the container's message listener in the dedup transaction.
+ * container starts: refuses settings under which an offset could be committed before the database commit, gives it
+ * an error handler that never dead-letters during a database outage, then wraps the container's message listener in
+ * the dedup transaction, and logs the listener's effective policy.
  *
  * <p>Accepted ack modes are those where the container commits after the listener returned, which is after the
  * dedup commit: {@code BATCH} (the default), {@code RECORD}, {@code TIME}, {@code COUNT}, {@code COUNT_TIME} (the
@@ -36,6 +35,9 @@ import org.springframework.util.StringUtils;
  * {@code MANUAL} queues the offset even when the transaction then rolls back), and a duplicate, which never reaches
  * the listener, would never be acknowledged. {@code enable.auto.commit=true} is refused: the consumer commits
  * positions on its own schedule, including, when it closes, records fetched but not yet processed.
+ * The container's consumer always reads with {@code isolation.level=read_committed} (Kafka's and Spring Boot's
+ * default is {@code read_uncommitted}): the listener must never apply records of Kafka transactions that are later
+ * aborted.
  */
 final class DeduplicatedContainer implements ContainerPostProcessor<Object, Object, AbstractMessageListenerContainer<Object, Object>> {
 
@@ -45,15 +47,21 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
     private static final String DEFAULT_CONTAINER_FACTORY = "kafkaListenerContainerFactory";
 
     private final ConfigurableListableBeanFactory beanFactory;
-    private final Method method;
+    private final String name;
     private final Deduplicated deduplicated;
     private final String ownPostProcessor;
     private final String containerFactory;
+    private volatile AbstractMessageListenerContainer<?, ?> prepared;
+    private volatile Object wrapper;
 
-    DeduplicatedContainer(ConfigurableListableBeanFactory beanFactory, Method method, Deduplicated deduplicated,
+    /**
+     * @param name the listener as users know it ({@code Class.method}, or the class of a class-level listener)
+     * @param ownPostProcessor the container post-processor the listener names itself, run first
+     */
+    DeduplicatedContainer(ConfigurableListableBeanFactory beanFactory, String name, Deduplicated deduplicated,
             String ownPostProcessor, String containerFactory) {
         this.beanFactory = beanFactory;
-        this.method = method;
+        this.name = name;
         this.deduplicated = deduplicated;
         this.ownPostProcessor = ownPostProcessor;
         this.containerFactory = containerFactory;
@@ -65,15 +73,15 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
         if (StringUtils.hasText(ownPostProcessor)) {
             beanFactory.getBean(resolve(ownPostProcessor), ContainerPostProcessor.class).postProcess(container);
         }
-        String listener = "@Deduplicated listener " + method.getDeclaringClass().getSimpleName() + "." + method.getName()
-                + " (container " + container.getListenerId() + ")";
+        String listener = "@Deduplicated listener " + name + " (container " + container.getListenerId() + ")";
         ContainerProperties properties = container.getContainerProperties();
-        checkCommits(listener, properties);
-        ensureErrorHandler(listener, container);
+        Map<String, Object> consumerConfig = consumerConfig(listener, properties);
+        checkConsumerSettings(listener, properties, consumerConfig);
 
-        ListenerTemplates templates = beanFactory.getBean(ListenerTemplates.class);
+        DedupTemplates templates = beanFactory.getBean(DedupTemplates.class);
+        DedupListenerSettings settings = templates.settings();
         String consumer = StringUtils.hasText(deduplicated.consumer()) ? resolve(deduplicated.consumer())
-                : templates.configuredConsumerName() != null ? templates.configuredConsumerName() : container.getGroupId();
+                : settings.consumerName() != null ? settings.consumerName() : container.getGroupId();
         if (!StringUtils.hasText(consumer)) {
             throw new IllegalStateException(listener + " has no group id to name its dedup consumer; set "
                     + "@Deduplicated(consumer = \"...\") or dedup.consumer-name");
@@ -85,27 +93,53 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
                 templates.listensTo(List.of(partition.getTopic()));
             }
         }
-        DedupKey key = key(listener, templates);
-        DedupTemplate template = templates.template(consumer, key);
+        DedupKey key = key(listener, settings);
+        DedupTemplate template;
+        try {
+            template = templates.create(consumer, key);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(listener + ": " + e.getMessage(), e);
+        }
+        String errorHandling = beanFactory.getBean(ListenerErrorHandling.class).apply(listener, container, consumerConfig,
+                new ListenerFailures(listener, template.deduplicator(), templates.meterRegistry()));
         Object messageListener = properties.getMessageListener();
+        String mode;
         if (messageListener instanceof BatchMessageListener<?, ?> batch) {
             if (batch.wantsPollResult()) {
                 throw new IllegalStateException(listener + " takes ConsumerRecords; a deduplicated batch listener "
                         + "takes a List (of ConsumerRecord, Message or payload)");
             }
-            properties.setMessageListener(new DeduplicatingBatchListener<>((BatchMessageListener<Object, Object>) batch,
-                    template, templates.oneTransactionPerBatch()));
+            wrapper = new DeduplicatingBatchListener<>((BatchMessageListener<Object, Object>) batch, template,
+                    settings.oneTransactionPerBatch());
+            mode = settings.oneTransactionPerBatch() ? "batch, one transaction per poll" : "batch, one transaction per record";
         } else if (messageListener instanceof MessageListener<?, ?> record) {
-            properties.setMessageListener(new DeduplicatingRecordListener<>((MessageListener<Object, Object>) record,
-                    template));
+            wrapper = new DeduplicatingRecordListener<>((MessageListener<Object, Object>) record, template);
+            mode = "record, one transaction per record";
         } else {
-            throw new IllegalStateException(listener + ": unsupported message listener " + messageListener);
+            throw new IllegalStateException(listener + ": unsupported message listener " + messageListener
+                    + "; a deduplicated listener is a record or batch MessageListener of a Kafka listener container");
         }
-        log.info("{}: consumer '{}', dedup key from {}", listener, consumer, key);
+        properties.setMessageListener(wrapper);
+        prepared = container;
+        log.info("{}: consumer '{}', dedup key from {}, {}, conflicts {}; error handling: {}", listener, consumer, key,
+                mode, settings.conflictPolicy(), errorHandling);
+    }
+
+    /**
+     * Whether the listener runs deduplicated: a container factory ran this post-processor, and the container's message
+     * listener is still the deduplicating one.
+     */
+    boolean wrapped() {
+        AbstractMessageListenerContainer<?, ?> container = prepared;
+        return container != null && container.getContainerProperties().getMessageListener() == wrapper;
+    }
+
+    String name() {
+        return name;
     }
 
     @SuppressWarnings("removal") // spring-kafka 4 no longer lets a container start a non-Kafka transaction
-    private void checkCommits(String listener, ContainerProperties properties) {
+    private void checkConsumerSettings(String listener, ContainerProperties properties, Map<String, Object> config) {
         AckMode ackMode = properties.getAckMode();
         if (!CONTAINER_COMMITS.contains(ackMode)) {
             throw new IllegalStateException(listener + ": ack mode " + ackMode + " (spring.kafka.listener.ack-mode) "
@@ -113,15 +147,14 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
                     + "default) or RECORD, and do not acknowledge in the listener: the container commits after the "
                     + "dedup transaction");
         }
-        String autoCommit = properties.getKafkaConsumerProperties().getProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
-        if (autoCommit == null) {
-            autoCommit = factoryAutoCommit();
-        }
-        if (Boolean.parseBoolean(autoCommit)) {
+        if (Boolean.parseBoolean(String.valueOf(config.get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG)).trim())) {
             throw new IllegalStateException(listener + ": enable.auto.commit=true (spring.kafka.consumer.enable-auto-commit) "
                     + "lets the consumer commit positions on its own schedule, including records not yet processed; "
                     + "remove it, the container commits after the dedup transaction");
         }
+        // Kafka's default, and Spring Boot's, is read_uncommitted: the listener would apply records of Kafka
+        // transactions that are later aborted. The container's own consumer properties win over the factory's.
+        properties.getKafkaConsumerProperties().setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         if (properties.getTransactionManager() != null
                 && !(properties.getTransactionManager() instanceof KafkaAwareTransactionManager<?, ?>)) {
             throw new IllegalStateException(listener + ": the container starts a database transaction ("
@@ -130,31 +163,28 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
         }
     }
 
-    private String factoryAutoCommit() {
-        String name = StringUtils.hasText(containerFactory) ? resolve(containerFactory) : DEFAULT_CONTAINER_FACTORY;
-        if (name == null || !beanFactory.containsBean(name)
-                || !(beanFactory.getBean(name) instanceof AbstractKafkaListenerContainerFactory<?, ?, ?> factory)
+    /**
+     * The settings the container's consumer will use: its consumer factory's (found through the listener's container
+     * factory), overridden by the container's own.
+     *
+     * @throws IllegalStateException when the container factory cannot be found: the library could then neither check
+     *     the commit settings nor read dead letters back as the bytes the broker delivered
+     */
+    private Map<String, Object> consumerConfig(String listener, ContainerProperties properties) {
+        String factoryName = StringUtils.hasText(containerFactory) ? resolve(containerFactory) : DEFAULT_CONTAINER_FACTORY;
+        if (factoryName == null || !beanFactory.containsBean(factoryName)
+                || !(beanFactory.getBean(factoryName) instanceof AbstractKafkaListenerContainerFactory<?, ?, ?> factory)
                 || factory.getConsumerFactory() == null) {
-            return null;
+            throw new IllegalStateException(listener + ": its container factory '" + factoryName + "' is not an "
+                    + "AbstractKafkaListenerContainerFactory bean with a consumer factory, so its consumer settings "
+                    + "cannot be checked; name a ConcurrentKafkaListenerContainerFactory bean in containerFactory");
         }
-        Object value = factory.getConsumerFactory().getConfigurationProperties().get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
-        return value == null ? null : value.toString();
+        Map<String, Object> config = new HashMap<>(factory.getConsumerFactory().getConfigurationProperties());
+        properties.getKafkaConsumerProperties().forEach((key, value) -> config.put(key.toString(), value));
+        return config;
     }
 
-    private void ensureErrorHandler(String listener, AbstractMessageListenerContainer<Object, Object> container) {
-        if (container.getCommonErrorHandler() != null) {
-            return;
-        }
-        CommonErrorHandler handler = beanFactory.getBeanProvider(CommonErrorHandler.class).getIfUnique();
-        if (handler == null) {
-            throw new IllegalStateException(listener + " has no error handler: spring-kafka's default would skip a "
-                    + "record after 10 quick attempts, also during a database outage; give the container factory the "
-                    + "dedupErrorHandler bean or DedupErrorHandling.errorHandler(...)");
-        }
-        container.setCommonErrorHandler(handler);
-    }
-
-    private DedupKey key(String listener, ListenerTemplates templates) {
+    private DedupKey key(String listener, DedupListenerSettings settings) {
         int sources = (deduplicated.key().isEmpty() ? 0 : 1) + (deduplicated.header().isEmpty() ? 0 : 1)
                 + (deduplicated.jsonField().isEmpty() ? 0 : 1);
         if (sources > 1) {
@@ -173,7 +203,7 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(listener + ": " + e.getMessage(), e);
         }
-        return templates.defaultKey();
+        return settings.defaultKey();
     }
 
     private String resolve(String value) {

@@ -1,4 +1,4 @@
-package io.dedupconsumer.spring.boot;
+package io.dedupconsumer.spring;
 
 import io.dedupconsumer.core.HandlerResult;
 import org.aopalliance.intercept.MethodInterceptor;
@@ -17,8 +17,8 @@ final class DeduplicatedMethodInterceptor implements MethodInterceptor {
         if (current == null) {
             throw new IllegalStateException("@Deduplicated method " + invocation.getMethod().toGenericString()
                     + " was called outside a deduplicating listener container, so its effect would not be deduplicated; "
-                    + "it must be a @KafkaListener method (not a @KafkaHandler, not called directly) in an "
-                    + "application with dedup.enabled=true");
+                    + "it must be a @KafkaListener method (or a @KafkaHandler of a @Deduplicated class-level listener), "
+                    + "called by its listener container, not directly");
         }
         Object value = invocation.proceed();
         if (value instanceof HandlerResult result) {
