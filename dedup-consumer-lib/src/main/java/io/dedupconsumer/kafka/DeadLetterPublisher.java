@@ -5,6 +5,7 @@ import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -16,6 +17,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -41,8 +43,9 @@ final class DeadLetterPublisher implements AutoCloseable {
 
     /**
      * Sends the record. Never throws: a failure to even start the send is reported by the returned future. A record
-     * the producer or the dead-letter topic refuses as too large is sent again without its value, and then without
-     * its key too, with the reason in {@value DeadLetterHeaders#VALUE_OMITTED}: the original stays in its topic, and
+     * the producer or the dead-letter topic refuses as too large is sent again without its value, then without its
+     * key too, then without its own headers (the library's stay), with the reason in
+     * {@value DeadLetterHeaders#VALUE_OMITTED}: the original stays in its topic, and
      * the partition is never stalled for good by a record that can never be dead-lettered whole.
      *
      * @param failure the exception behind the reason, or {@code null} (a conflict, a missing key)
@@ -64,7 +67,10 @@ final class DeadLetterPublisher implements AutoCloseable {
                 send(omitted(topic, partition, record.key(), headers, record, "the value of " + size
                         + " bytes is larger than the dead-letter producer or topic accepts"), published, () ->
                         send(omitted(topic, partition, null, headers, record, "the key and the value are larger than "
-                                + "the dead-letter producer or topic accepts"), published, null));
+                                + "the dead-letter producer or topic accepts"), published, () ->
+                                send(omitted(topic, partition, null, libraryHeaders(headers, record), record, "the "
+                                        + "record's key, value and own headers are larger than the dead-letter "
+                                        + "producer or topic accepts"), published, null)));
             });
         } catch (RuntimeException e) {
             published.completeExceptionally(e);
@@ -98,6 +104,12 @@ final class DeadLetterPublisher implements AutoCloseable {
         text(reduced, DeadLetterHeaders.VALUE_OMITTED, why + "; the original is at " + record.topic() + "-"
                 + record.partition() + "@" + record.offset());
         return new ProducerRecord<>(topic, partition, key, null, reduced);
+    }
+
+    /** The dead letter's headers without those the record brought, which {@link #headers} puts first. */
+    private static Headers libraryHeaders(Headers headers, ConsumerRecord<byte[], byte[]> record) {
+        Header[] all = headers.toArray();
+        return new RecordHeaders(Arrays.copyOfRange(all, record.headers().toArray().length, all.length));
     }
 
     private Headers headers(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, String explanation,

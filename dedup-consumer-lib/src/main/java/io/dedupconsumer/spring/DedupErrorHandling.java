@@ -60,8 +60,15 @@ public final class DedupErrorHandling {
      *     the original bytes of an undeserializable record are always published as bytes
      */
     public static DeadLetterPublishingRecoverer deadLetterRecoverer(KafkaOperations<?, ?> template) {
-        DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(template,
-                (record, exception) -> new TopicPartition(record.topic() + DEAD_LETTER_SUFFIX, -1));
+        return withReasonHeaders(new DeadLetterPublishingRecoverer(template, DedupErrorHandling::deadLetterTopic));
+    }
+
+    /** Where {@link #deadLetterRecoverer} publishes: {@code <topic>-dlt}, any partition. */
+    static TopicPartition deadLetterTopic(ConsumerRecord<?, ?> record, Exception exception) {
+        return new TopicPartition(record.topic() + DEAD_LETTER_SUFFIX, -1);
+    }
+
+    static DeadLetterPublishingRecoverer withReasonHeaders(DeadLetterPublishingRecoverer recoverer) {
         recoverer.addHeadersFunction((record, exception) -> reasonHeaders(exception));
         return recoverer;
     }

@@ -36,8 +36,8 @@ import org.springframework.util.StringUtils;
  * the listener, would never be acknowledged. {@code enable.auto.commit=true} is refused: the consumer commits
  * positions on its own schedule, including, when it closes, records fetched but not yet processed.
  * The container's consumer always reads with {@code isolation.level=read_committed} (Kafka's and Spring Boot's
- * default is {@code read_uncommitted}): the listener must never apply records of Kafka transactions that are later
- * aborted.
+ * default is {@code read_uncommitted}), whatever the factory says: the listener must never apply records of Kafka
+ * transactions that are later aborted.
  */
 final class DeduplicatedContainer implements ContainerPostProcessor<Object, Object, AbstractMessageListenerContainer<Object, Object>> {
 
@@ -152,8 +152,9 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
                     + "lets the consumer commit positions on its own schedule, including records not yet processed; "
                     + "remove it, the container commits after the dedup transaction");
         }
-        // Kafka's default, and Spring Boot's, is read_uncommitted: the listener would apply records of Kafka
-        // transactions that are later aborted. The container's own consumer properties win over the factory's.
+        // Kafka's default, and Spring Boot's (which sets it explicitly, so an application's own choice cannot be told
+        // from it), is read_uncommitted: the listener would apply records of Kafka transactions that are later
+        // aborted. The container's own consumer properties win over the factory's.
         properties.getKafkaConsumerProperties().setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         if (properties.getTransactionManager() != null
                 && !(properties.getTransactionManager() instanceof KafkaAwareTransactionManager<?, ?>)) {

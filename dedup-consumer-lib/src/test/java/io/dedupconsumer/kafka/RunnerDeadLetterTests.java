@@ -248,6 +248,31 @@ class RunnerDeadLetterTests {
     }
 
     @Test
+    void aRecordWhoseOwnHeadersAreTooLargeForTheDeadLetterTopicIsDeadLetteredWithTheLibrarysHeadersOnly() {
+        try (RunnerFixture fixture = RunnerFixture.create("dlt-headers-too-large", TestDatabase.mariadb(), 1)) {
+            byte[] trace = new byte[80_000];
+            java.util.Arrays.fill(trace, (byte) 't');
+            fixture.send(0, (byte[]) null, "v".getBytes(StandardCharsets.UTF_8),
+                    new org.apache.kafka.common.header.internals.RecordHeader("trace", trace)); // no key: INVALID
+            fixture.send(0, "ok-1", "v1");
+            fixture.start(fixture.runner(ProcessingMode.RECORD)
+                    .producerProperties(Map.of("bootstrap.servers", fixture.broker.bootstrapServers(),
+                            "max.request.size", 50_000))
+                    .build());
+
+            fixture.awaitAllCommitted();
+
+            ConsumerRecord<byte[], byte[]> deadLetter = fixture.deadLetters(1).get(0);
+            assertThat(deadLetter.value()).isNull();
+            assertThat(deadLetter.headers().lastHeader("trace")).isNull();
+            assertThat(text(deadLetter, DeadLetterHeaders.OUTCOME)).isEqualTo("INVALID");
+            assertThat(text(deadLetter, DeadLetterHeaders.VALUE_OMITTED))
+                    .contains("own headers").contains(fixture.topic + "-0@0");
+            assertThat(fixture.effectsByKey()).isEqualTo(Map.of("ok-1", 1));
+        }
+    }
+
+    @Test
     void aDeadLetterClusterThatIsGoneNeverHoldsThePollLoopLongerThanAFifthOfThePollInterval() {
         try (RunnerFixture fixture = RunnerFixture.create("dlt-gone", TestDatabase.mariadb(), 1)) {
             fixture.send(0, null, "no key, so dead-lettered");

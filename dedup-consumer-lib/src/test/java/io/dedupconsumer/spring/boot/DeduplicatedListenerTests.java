@@ -7,7 +7,6 @@ import static io.dedupconsumer.spring.boot.EndToEnd.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dedupconsumer.spring.DedupErrorHandling;
 import io.dedupconsumer.testkit.KafkaBroker;
 import io.dedupconsumer.testkit.TcpProxy;
@@ -108,8 +107,7 @@ class DeduplicatedListenerTests {
             assertThat(text(deadLetters.get(0).value())).isEqualTo("not json at all");
             assertThat(header(deadLetters.get(0), DedupErrorHandling.OUTCOME_HEADER)).isEqualTo("INVALID");
             assertThat(header(deadLetters.get(0), DedupErrorHandling.REASON_HEADER)).contains("cannot deserialize");
-            assertThat(new ObjectMapper().readTree(deadLetters.get(1).value()))
-                    .isEqualTo(new ObjectMapper().readTree("{\"id\":\"no-key\"}"));
+            assertThat(text(deadLetters.get(1).value())).isEqualTo("{\"id\":\"no-key\"}");
             assertThat(header(deadLetters.get(1), DedupErrorHandling.OUTCOME_HEADER)).isEqualTo("INVALID");
             assertThat(header(deadLetters.get(1), DedupErrorHandling.REASON_HEADER)).contains("no dedup key");
             assertThat(header(deadLetters.get(2), DedupErrorHandling.OUTCOME_HEADER)).isEqualTo("CONFLICT");
