@@ -342,12 +342,9 @@ public final class Deduplicator {
         if (key == null || key.isEmpty()) {
             return Claimable.invalid(null, "no dedup key: " + dedupKey + " is missing in " + coordinates(record));
         }
-        int length = key.codePointCount(0, key.length());
-        if (length > DedupStore.MAX_KEY_LENGTH) {
-            return Claimable.invalid(null, "the dedup key of " + coordinates(record) + " has " + length
-                    + " characters, more than the " + DedupStore.MAX_KEY_LENGTH + " the dedup table holds; it is "
-                    + "refused rather than truncated into a false duplicate (it starts with '"
-                    + key.substring(0, key.offsetByCodePoints(0, 40)) + "')");
+        String refusal = StoredKey.refusal(key);
+        if (refusal != null) {
+            return Claimable.invalid(null, "the dedup key (" + dedupKey + ") of " + coordinates(record) + " " + refusal);
         }
         byte[] digest;
         try {

@@ -1,6 +1,8 @@
 package io.dedupconsumer.core;
 
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -21,8 +23,9 @@ public interface Fingerprint {
     byte[] of(ConsumerRecord<?, ?> record) throws Exception;
 
     /**
-     * SHA-256 of the record value: its bytes ({@code byte[]}, {@code ByteBuffer}), its UTF-8 text ({@code String}), or,
-     * for a deserialized object, its canonical JSON (properties and map entries sorted). The default.
+     * SHA-256 of the record value: its bytes ({@code byte[]}, {@code ByteBuffer}), its UTF-8 text ({@code String}; one
+     * with a lone surrogate makes the record {@link Outcome#INVALID}), or, for a deserialized object, its canonical
+     * JSON (properties and map entries sorted). The default.
      */
     static Fingerprint sha256() {
         return record -> sha256(canonicalBytes(record.value()));
@@ -41,7 +44,7 @@ public interface Fingerprint {
             return bytes;
         }
         if (value instanceof String text) {
-            return text.getBytes(StandardCharsets.UTF_8);
+            return utf8(text);
         }
         if (value instanceof ByteBuffer buffer) {
             ByteBuffer copy = buffer.duplicate();
@@ -50,5 +53,18 @@ public interface Fingerprint {
             return bytes;
         }
         return Json.MAPPER.writeValueAsBytes(value);
+    }
+
+    /** Strict UTF-8: {@code getBytes} would encode every lone surrogate as {@code ?}, so different texts would hash equal. */
+    private static byte[] utf8(String text) {
+        try {
+            ByteBuffer bytes = StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(text));
+            byte[] array = new byte[bytes.remaining()];
+            bytes.get(array);
+            return array;
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("the value is not Unicode text (it holds a lone surrogate), so its UTF-8 "
+                    + "bytes, and the fingerprint, would not tell it from other texts", e);
+        }
     }
 }

@@ -36,8 +36,11 @@ public @interface Deduplicated {
      * A SpEL expression computing the dedup key, evaluated on the record before the method's arguments are
      * converted. Available: {@code key} (the record key), {@code payload} (the record value as the consumer's
      * deserializer produced it, e.g. {@code payload.orderId} on an object or a map), {@code headers} (last value of
-     * each header as UTF-8 text, e.g. {@code headers['event-id']}), {@code topic}, {@code partition}, {@code offset}
-     * and {@code record}. A {@code null} or empty result makes the record {@code INVALID} (dead-lettered).
+     * each header as strict UTF-8 text, e.g. {@code headers['event-id']}), {@code topic}, {@code partition},
+     * {@code offset} and {@code record}. A {@code null} or empty result makes the record {@code INVALID}
+     * (dead-lettered), and so does a result that would not be stored exactly (see
+     * {@link io.dedupconsumer.core.DedupKey#text(Object)}): a header read that is not UTF-8, a {@code double}, an
+     * object whose {@code toString()} is {@code Object}'s default.
      */
     String key() default "";
 

@@ -50,6 +50,46 @@ class KeyExpressionTests {
                 .hasMessageContaining("payload.(");
     }
 
+    @Test
+    void nonUtf8HeadersThatDifferAreNeverMergedByAnExpression() {
+        ConsumerRecord<String, Object> first = record("x");
+        first.headers().add("event-id", new byte[] {'i', 'd', '-', (byte) 0xFF});
+        ConsumerRecord<String, Object> second = record("x");
+        second.headers().add("event-id", new byte[] {'i', 'd', '-', (byte) 0xFE});
+
+        assertThatThrownBy(() -> KeyExpression.parse("headers['event-id']").of(first)).hasStackTraceContaining("not valid UTF-8");
+        assertThatThrownBy(() -> KeyExpression.parse("'evt:' + headers['event-id']").of(second))
+                .hasStackTraceContaining("not valid UTF-8");
+    }
+
+    @Test
+    void aHeaderThatIsNotUtf8FailsOnlyTheExpressionsThatReadIt() throws Exception {
+        ConsumerRecord<String, Object> record = record("x");
+        record.headers().add("trace", new byte[] {(byte) 0xFF});
+
+        assertThat(KeyExpression.parse("headers['event-id']").of(record)).isEqualTo("evt-1");
+        assertThat(KeyExpression.parse("headers.containsKey('trace')").of(record)).isEqualTo("true");
+    }
+
+    @Test
+    void aNonUtf8RecordKeyIsRefusedNotDecodedWithReplacementCharacters() {
+        ConsumerRecord<byte[], Object> record = new ConsumerRecord<>("orders", 2, 41L, new byte[] {(byte) 0xC3, 0x28}, "x");
+
+        assertThatThrownBy(() -> KeyExpression.parse("key").of(record)).hasMessageContaining("not valid UTF-8");
+    }
+
+    @Test
+    void anExpressionValueWithoutItsOwnToStringIsRefusedNotStoredAsClassAtHash() {
+        assertThatThrownBy(() -> KeyExpression.parse("payload").of(record(new Object())))
+                .hasMessageContaining("Object's default");
+    }
+
+    @Test
+    void aFloatingPointExpressionValueIsRefusedBecauseItCannotTellOneTenFromOnePointOne() {
+        assertThatThrownBy(() -> KeyExpression.parse("payload.amount").of(record(Map.of("amount", 1.1d))))
+                .hasMessageContaining("floating-point");
+    }
+
     /** A payload object as a JSON deserializer produces it. */
     public static final class Order {
         private final String orderId;
