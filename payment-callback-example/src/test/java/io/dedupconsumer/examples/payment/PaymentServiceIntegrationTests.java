@@ -21,7 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.KafkaAdmin;
@@ -49,24 +48,12 @@ class PaymentServiceIntegrationTests {
 
     @BeforeAll
     static void startService() {
-        KafkaBroker broker = KafkaBroker.shared();
-        TestDatabase mariadb = TestDatabase.mariadb();
-        String database = mariadb.createDatabase("payment_service");
         String run = UUID.randomUUID().toString().substring(0, 8);
         topic = "payment-it-" + run;
         group = "payment-service-it-" + run;
-        service = new SpringApplicationBuilder(PaymentCallbackApplication.class).run(
-                "--server.port=0",
-                "--server.address=127.0.0.1",
-                "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
-                "--spring.kafka.consumer.group-id=" + group,
-                "--spring.datasource.url=" + mariadb.jdbcUrl(database),
-                "--spring.datasource.username=" + mariadb.user(),
-                "--spring.datasource.password=" + mariadb.password(),
+        service = PaymentSchema.startService(TestDatabase.mariadb(), topic, group, SECRET,
                 "--spring.datasource.hikari.maximum-pool-size=6",
-                "--payment.topic=" + topic,
-                "--payment.partitions=3",
-                "--payment.notify.secret=" + SECRET);
+                "--payment.partitions=3");
         client = NotifyClient.local(service.getEnvironment().getRequiredProperty("local.server.port", Integer.class));
         jdbc = service.getBean(JdbcTemplate.class);
         orders = service.getBean(Orders.class);
