@@ -1,8 +1,12 @@
 package io.dedupconsumer.examples.payment;
 
+import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.jdbc.DedupSchema;
+import io.dedupconsumer.spring.DedupTemplate;
+import io.dedupconsumer.spring.SpringTransactionRunner;
 import io.dedupconsumer.testkit.KafkaBroker;
 import io.dedupconsumer.testkit.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,6 +18,7 @@ import org.flywaydb.core.Flyway;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 /**
  * Test support: the service's schema on a fresh test database, the whole service on one, orders in any status,
@@ -33,6 +38,18 @@ final class PaymentSchema {
         };
         Flyway.configure().dataSource(dataSource).locations("classpath:db/payment/" + folder).load().migrate();
         DedupSchema.migrate(dataSource);
+    }
+
+    /**
+     * The consumer's dedup protocol on {@code dataSource} as the service builds it (the callback's key and fingerprint,
+     * a Spring-managed transaction that {@code JdbcTemplate} joins, conflicts dead-lettered), without Kafka.
+     */
+    static DedupTemplate dedupTemplate(DataSource dataSource) {
+        return new DedupTemplate(PaymentConfiguration.callbackDeduplicator()
+                .consumerName("payment-test")
+                .transactionRunner(new SpringTransactionRunner(new DataSourceTransactionManager(dataSource), dataSource))
+                .meterRegistry(new SimpleMeterRegistry())
+                .build(), ConflictPolicy.DEAD_LETTER);
     }
 
     /**

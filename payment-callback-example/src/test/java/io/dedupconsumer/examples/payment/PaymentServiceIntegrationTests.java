@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -156,6 +157,8 @@ class PaymentServiceIntegrationTests {
                 .containsEntry(OrderStatus.PENDING_PAYMENT, 1);
         assertThat(before.followups()).containsEntry(closed, 1);
         assertThat(before.anomalies()).containsEntry("tx-" + mismatch + "-1:SUCCESS", "AMOUNT_MISMATCH alerted");
+        assertThat(before.conflicts()).as("the conflicting 1001 is recorded next to the orders")
+                .containsExactly(Map.entry("tx-" + paid + "-2:SUCCESS", 1));
         assertThat(deadLettersBefore).extracting(r -> header(r, AnomalyAlerts.KIND_HEADER)).containsOnlyOnce("AMOUNT_MISMATCH");
         assertThat(deadLettersBefore).extracting(r -> header(r, DedupErrorHandling.OUTCOME_HEADER))
                 .contains("CONFLICT");
