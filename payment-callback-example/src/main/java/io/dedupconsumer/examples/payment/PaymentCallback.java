@@ -1,9 +1,17 @@
 package io.dedupconsumer.examples.payment;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 import io.dedupconsumer.core.Fingerprint;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Currency;
 import java.util.regex.Pattern;
@@ -29,12 +37,19 @@ record PaymentCallback(String providerTxId, String orderId, CallbackType type, l
     /** The largest body accepted. */
     static final int MAX_BODY_BYTES = 8 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * A member named twice is refused: whether the first or the last counts would be the reader's guess. Content after
+     * the object is refused by {@link #parse} with a message of its own.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
     /**
-     * Reads and validates a notification body.
+     * Reads and validates a notification body: exactly one JSON object in strict UTF-8 (no overlong forms, no encoded
+     * surrogates), each member once, nothing after it but white space.
      *
      * @throws InvalidCallbackException naming the first field that is missing or wrong
      */
@@ -45,9 +60,13 @@ record PaymentCallback(String providerTxId, String orderId, CallbackType type, l
         if (body.length > MAX_BODY_BYTES) {
             throw new InvalidCallbackException("body of " + body.length + " bytes is larger than " + MAX_BODY_BYTES);
         }
+        requireUtf8(body);
         JsonNode root;
-        try {
-            root = JSON.readTree(body);
+        try (JsonParser parser = JSON.createParser(body)) {
+            root = JSON.readTree(parser);
+            if (root != null && parser.nextToken() != null) {
+                throw new InvalidCallbackException("not JSON: content after the end of the object");
+            }
         } catch (JacksonException e) {
             throw new InvalidCallbackException("not JSON: " + e.getOriginalMessage());
         }
@@ -87,6 +106,20 @@ record PaymentCallback(String providerTxId, String orderId, CallbackType type, l
     byte[] fingerprint() {
         String canonical = providerTxId + '\n' + type + '\n' + orderId + '\n' + amountMinor + '\n' + currency;
         return Fingerprint.sha256(canonical.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Jackson's own decoding lets overlong forms through ({@code C0 AF} reads as {@code /}), so two different byte
+     * strings, one of them not UTF-8 at all, would be one callback; Java's decoder refuses them.
+     */
+    private static void requireUtf8(byte[] body) throws InvalidCallbackException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(body);
+        if (decoder.decode(in, CharBuffer.allocate(body.length), true).isError()) {
+            throw new InvalidCallbackException("not UTF-8: invalid byte sequence at byte " + in.position());
+        }
     }
 
     private static String text(JsonNode root, String field) throws InvalidCallbackException {

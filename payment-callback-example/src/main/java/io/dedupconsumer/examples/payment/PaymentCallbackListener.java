@@ -3,6 +3,7 @@ package io.dedupconsumer.examples.payment;
 import io.dedupconsumer.core.DedupResult;
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.spring.DedupTemplate;
+import io.dedupconsumer.spring.UnprocessableRecordException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,8 +16,9 @@ import org.springframework.kafka.annotation.KafkaListener;
  *
  * <p>What is not applied is never dropped: a CONFLICT (same transaction and type, other order, amount or currency)
  * and an INVALID record are thrown by the {@link DedupTemplate} as not retryable, and the error handler of
- * dedup-consumer's auto-configuration dead-letters them; a business anomaly is committed with its rejection and then
- * alerted through {@link AnomalyAlerts}.
+ * dedup-consumer's auto-configuration dead-letters them; a CONFLICT is first recorded in {@code payment_conflict}
+ * ({@link Conflicts}); a business anomaly is committed with its rejection and then alerted through
+ * {@link AnomalyAlerts}.
  *
  * <p>It uses the programmatic {@link DedupTemplate} rather than {@code @Deduplicated} because it needs the outcome
  * after the commit (to send the alert) and a dedup key and fingerprint computed by a function.
@@ -31,11 +33,13 @@ final class PaymentCallbackListener {
     private final DedupTemplate dedup;
     private final CallbackHandler handler;
     private final AnomalyAlerts alerts;
+    private final Conflicts conflicts;
 
-    PaymentCallbackListener(DedupTemplate dedup, CallbackHandler handler, AnomalyAlerts alerts) {
+    PaymentCallbackListener(DedupTemplate dedup, CallbackHandler handler, AnomalyAlerts alerts, Conflicts conflicts) {
         this.dedup = dedup;
         this.handler = handler;
         this.alerts = alerts;
+        this.conflicts = conflicts;
     }
 
     @KafkaListener(id = ID, idIsGroup = false, topics = "${payment.topic}", concurrency = "${payment.concurrency}")
@@ -43,9 +47,22 @@ final class PaymentCallbackListener {
         consume(record);
     }
 
-    /** One record, from the live listener or a replay. */
+    /**
+     * One record, from the live listener or a replay.
+     *
+     * @throws UnprocessableRecordException for a CONFLICT (recorded in {@code payment_conflict} first) or an INVALID
+     *     record, for the error handler to dead-letter
+     */
     DedupResult consume(ConsumerRecord<String, byte[]> record) {
-        DedupResult result = dedup.process(record, handler);
+        DedupResult result;
+        try {
+            result = dedup.process(record, handler);
+        } catch (UnprocessableRecordException e) {
+            if (e.result().outcome() == Outcome.CONFLICT) {
+                conflicts.record(record, parsed(record), e.result());
+            }
+            throw e;
+        }
         log.debug("{} {} at {}-{}@{}: {}", result.outcome(), result.dedupKey(), record.topic(), record.partition(),
                 record.offset(), result.reason());
         if (result.outcome() == Outcome.REJECTED

@@ -83,8 +83,9 @@ final class PaymentConfiguration {
 
     @Bean
     PaymentCallbackListener paymentCallbackListener(DedupTemplate dedup, Orders orders, Ledger ledger,
-            AnomalyAlerts alerts) {
-        return new PaymentCallbackListener(dedup, new CallbackHandler(orders, ledger), alerts);
+            AnomalyAlerts alerts, JdbcTemplate jdbc, Clock clock) {
+        return new PaymentCallbackListener(dedup, new CallbackHandler(orders, ledger), alerts,
+                new Conflicts(jdbc, dedup.deduplicator(), clock));
     }
 
     @Bean

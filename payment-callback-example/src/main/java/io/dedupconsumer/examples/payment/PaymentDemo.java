@@ -263,6 +263,7 @@ public final class PaymentDemo {
                 liveOutcomes.values().stream().mapToLong(Long::longValue).sum());
         report.check("anomaly alerts on the dead-letter topic", (long) alerts, count(deadLettersLive, true));
         report.check("conflicts dead-lettered", (long) conflicts, count(deadLettersLive, false));
+        report.check("conflicts recorded in payment_conflict", conflicts, sum(live.conflicts()));
 
         // The replay: the same records again, nothing may change.
         Map<Outcome, Long> replay = new EnumMap<>(Outcome.class);

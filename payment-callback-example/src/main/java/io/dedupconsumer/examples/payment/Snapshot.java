@@ -14,10 +14,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * @param payments order id to payment rows
  * @param followups order id to refund follow-up rows
  * @param anomalies "tx:type" to "kind alerted|pending"
+ * @param conflicts "tx:type" to its conflict rows (one per conflicting record on the topic)
  * @param dedupRecords dedup key to "outcome reason"
  */
 record Snapshot(Map<String, String> orders, Map<String, Integer> payments, Map<String, Integer> followups,
-        Map<String, String> anomalies, Map<String, String> dedupRecords) {
+        Map<String, String> anomalies, Map<String, Integer> conflicts, Map<String, String> dedupRecords) {
 
     static Snapshot take(JdbcTemplate jdbc, String consumerName, String run) {
         String orderPrefix = run + "-%";
@@ -31,12 +32,16 @@ record Snapshot(Map<String, String> orders, Map<String, Integer> payments, Map<S
         jdbc.query("SELECT provider_tx_id, callback_type, kind, alerted_at FROM payment_anomaly WHERE provider_tx_id LIKE ?",
                 rs -> { anomalies.put(rs.getString(1) + ":" + rs.getString(2),
                         rs.getString(3) + (rs.getTimestamp(4) == null ? " pending" : " alerted")); }, txPrefix);
+        Map<String, Integer> conflicts = new TreeMap<>();
+        jdbc.query("SELECT provider_tx_id, callback_type, COUNT(*) FROM payment_conflict WHERE provider_tx_id LIKE ? "
+                + "GROUP BY provider_tx_id, callback_type",
+                rs -> { conflicts.put(rs.getString(1) + ":" + rs.getString(2), rs.getInt(3)); }, txPrefix);
         Map<String, String> dedup = new TreeMap<>();
         jdbc.query("SELECT dedup_key, outcome, reason FROM dedup_record WHERE consumer_name = ? AND dedup_key LIKE ?",
                 rs -> { dedup.put(rs.getString(1),
                         rs.getString(2) + (rs.getString(3) == null ? "" : " " + rs.getString(3))); },
                 consumerName, txPrefix);
-        return new Snapshot(orders, payments, followups, anomalies, dedup);
+        return new Snapshot(orders, payments, followups, anomalies, conflicts, dedup);
     }
 
     private static Map<String, Integer> counts(JdbcTemplate jdbc, String table, String orderPrefix) {

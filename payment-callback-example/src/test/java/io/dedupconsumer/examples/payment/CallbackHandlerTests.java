@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DedupResult;
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.core.RecordProcessingException;
 import io.dedupconsumer.spring.DedupTemplate;
-import io.dedupconsumer.spring.SpringTransactionRunner;
 import io.dedupconsumer.spring.UnprocessableRecordException;
 import io.dedupconsumer.testkit.TestDatabase;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +24,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 /**
  * The consumer's handling of callbacks, through the real dedup protocol (claim and handler in one Spring-managed
@@ -50,13 +46,7 @@ class CallbackHandlerTests {
         dataSource = database.create("payment_handler");
         PaymentSchema.migrate(database, dataSource);
         jdbc = new JdbcTemplate(dataSource);
-        SpringTransactionRunner transactions = new SpringTransactionRunner(new DataSourceTransactionManager(dataSource),
-                dataSource);
-        dedup = new DedupTemplate(PaymentConfiguration.callbackDeduplicator()
-                .consumerName("payment-test")
-                .transactionRunner(transactions)
-                .meterRegistry(new SimpleMeterRegistry())
-                .build(), ConflictPolicy.DEAD_LETTER);
+        dedup = PaymentSchema.dedupTemplate(dataSource);
         Clock clock = Clock.systemUTC();
         handler = new CallbackHandler(new Orders(jdbc, clock), new Ledger(jdbc, clock));
     }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
 import io.dedupconsumer.testkit.KafkaBroker;
+import jakarta.servlet.ServletInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,6 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.mock.web.DelegatingServletInputStream;
+import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
@@ -127,6 +132,37 @@ class NotifyEndpointTests {
         assertThat(answer.getContentAsString()).isEqualTo("{\"code\":\"FAIL\",\"message\":\"not stored, retry later\"}");
     }
 
+    @Test
+    void aBodyThatCannotBeReadGetsTheDocumented500InJson() throws Exception {
+        KafkaBroker broker = KafkaBroker.shared();
+        MockMvc endpoint = endpoint(broker.bootstrapServers(), broker.uniqueTopic("notify-broken", 1), Duration.ofSeconds(10));
+        byte[] body = PaymentSchema.body("tx-1", "o-1", CallbackType.SUCCESS, 100, "EUR", "n-1");
+
+        // The connection breaks while the body is read: the request the endpoint sees throws on reading.
+        MockHttpServletResponse answer = endpoint.perform(post(NotifyController.PATH).with(given -> {
+            MockHttpServletRequest broken = new MockHttpServletRequest(given.getServletContext(), "POST",
+                    NotifyController.PATH) {
+                @Override
+                public ServletInputStream getInputStream() {
+                    return new DelegatingServletInputStream(new InputStream() {
+                        @Override
+                        public int read() throws IOException {
+                            throw new IOException("connection reset by peer");
+                        }
+                    });
+                }
+            };
+            broken.setContentType(MediaType.APPLICATION_JSON_VALUE);
+            broken.addHeader("Accept", MediaType.TEXT_HTML_VALUE);
+            broken.addHeader(NotifySignature.HEADER, PROVIDER.sign(body));
+            return broken;
+        })).andReturn().getResponse();
+
+        assertThat(answer.getStatus()).isEqualTo(500);
+        assertThat(answer.getContentType()).isEqualTo("application/json");
+        assertThat(answer.getContentAsString()).isEqualTo("{\"code\":\"FAIL\",\"message\":\"internal error, retry later\"}");
+    }
+
     private MockMvc endpoint(String bootstrapServers, String topic, Duration timeout) {
         DefaultKafkaProducerFactory<String, byte[]> factory = new DefaultKafkaProducerFactory<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -138,7 +174,7 @@ class NotifyEndpointTests {
         factories.add(factory);
         NotifyController controller = new NotifyController(PROVIDER,
                 new CallbackPublisher(new KafkaTemplate<>(factory), topic, timeout));
-        return MockMvcBuilders.standaloneSetup(controller).build();
+        return MockMvcBuilders.standaloneSetup(controller).setControllerAdvice(new ErrorAnswers()).build();
     }
 
     private static MockHttpServletResponse notify(MockMvc endpoint, byte[] body, String signature) throws Exception {

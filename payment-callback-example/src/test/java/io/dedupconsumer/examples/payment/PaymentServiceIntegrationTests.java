@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -21,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.KafkaAdmin;
@@ -49,24 +49,12 @@ class PaymentServiceIntegrationTests {
 
     @BeforeAll
     static void startService() {
-        KafkaBroker broker = KafkaBroker.shared();
-        TestDatabase mariadb = TestDatabase.mariadb();
-        String database = mariadb.createDatabase("payment_service");
         String run = UUID.randomUUID().toString().substring(0, 8);
         topic = "payment-it-" + run;
         group = "payment-service-it-" + run;
-        service = new SpringApplicationBuilder(PaymentCallbackApplication.class).run(
-                "--server.port=0",
-                "--server.address=127.0.0.1",
-                "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
-                "--spring.kafka.consumer.group-id=" + group,
-                "--spring.datasource.url=" + mariadb.jdbcUrl(database),
-                "--spring.datasource.username=" + mariadb.user(),
-                "--spring.datasource.password=" + mariadb.password(),
+        service = PaymentSchema.startService(TestDatabase.mariadb(), topic, group, SECRET,
                 "--spring.datasource.hikari.maximum-pool-size=6",
-                "--payment.topic=" + topic,
-                "--payment.partitions=3",
-                "--payment.notify.secret=" + SECRET);
+                "--payment.partitions=3");
         client = NotifyClient.local(service.getEnvironment().getRequiredProperty("local.server.port", Integer.class));
         jdbc = service.getBean(JdbcTemplate.class);
         orders = service.getBean(Orders.class);
@@ -169,6 +157,8 @@ class PaymentServiceIntegrationTests {
                 .containsEntry(OrderStatus.PENDING_PAYMENT, 1);
         assertThat(before.followups()).containsEntry(closed, 1);
         assertThat(before.anomalies()).containsEntry("tx-" + mismatch + "-1:SUCCESS", "AMOUNT_MISMATCH alerted");
+        assertThat(before.conflicts()).as("the conflicting 1001 is recorded next to the orders")
+                .containsExactly(Map.entry("tx-" + paid + "-2:SUCCESS", 1));
         assertThat(deadLettersBefore).extracting(r -> header(r, AnomalyAlerts.KIND_HEADER)).containsOnlyOnce("AMOUNT_MISMATCH");
         assertThat(deadLettersBefore).extracting(r -> header(r, DedupErrorHandling.OUTCOME_HEADER))
                 .contains("CONFLICT");
