@@ -32,8 +32,9 @@ import java.util.regex.Pattern;
  * is its user; applications normally meet it only to purge old keys.
  *
  * <p>Duplicates are detected by update count ({@code ON CONFLICT DO NOTHING}) or by SQLState class 23,
- * never by the text of an error message. Thread-safe: it holds no connection and no per-call state (only a hint
- * of whether recent batches met duplicates, which chooses how MySQL claims a batch, never what it decides).
+ * never by the text of an error message; on MySQL a key is looked up before it is inserted, so that a duplicate is
+ * not an error either (see {@link Statements#lookUp}). Thread-safe: it holds no connection and no per-call state
+ * (only a hint of whether recent batches met duplicates, which chooses how H2 claims a batch, never what it decides).
  */
 public final class DedupStore {
 
@@ -62,9 +63,8 @@ public final class DedupStore {
     private final Dialect configuredDialect;
     private volatile Statements statements;
     /**
-     * Whether the last batch claimed without {@code RETURNING} (MySQL, H2) met a key already held. A hint only, shared
-     * by every caller: while batches bring no duplicates, their claim is one optimistic multi-row {@code INSERT}
-     * instead of a look-up and an insert.
+     * Whether the last batch claimed on H2 met a key already held. A hint only, shared by every caller: while batches
+     * bring no duplicates, their claim is one optimistic multi-row {@code INSERT} instead of a look-up and an insert.
      */
     private volatile boolean duplicatesSeen;
 
@@ -119,6 +119,12 @@ public final class DedupStore {
     public Optional<StoredClaim> claim(Connection connection, String consumer, ClaimRequest request)
             throws SQLException {
         Statements sql = statements(connection);
+        if (sql.lookUp != null) {
+            Optional<StoredClaim> held = read(connection, sql.lookUp, consumer, request.dedupKey());
+            if (held.isPresent()) {
+                return held;
+            }
+        }
         try (PreparedStatement insert = connection.prepareStatement(sql.insert)) {
             bindRow(insert, 1, consumer, request);
             if (insert.executeUpdate() == 1) {
@@ -219,13 +225,13 @@ public final class DedupStore {
 
     /**
      * MySQL and H2 have no {@code ON CONFLICT ... RETURNING}: a multi-row {@code INSERT} either inserts every row or,
-     * when one key is held, fails as a whole (SQLState class 23) and the transaction goes on without it. So while
-     * batches bring no duplicates, the claim is that one statement; after a batch that met a held key, it first
-     * looks the keys up and inserts only the fresh ones.
+     * when one key is held, fails as a whole (SQLState class 23) and the transaction goes on without it. MySQL always
+     * looks the keys up first and inserts only the fresh ones (see {@link Statements#lookUp}). On H2, while batches
+     * bring no duplicates, the claim is that one statement; after a batch that met a held key, it looks up first.
      */
     private void claimChunkWithoutReturning(Connection connection, Statements sql, String consumer,
             List<ClaimRequest> chunk, Map<String, StoredClaim> held) throws SQLException {
-        if (!duplicatesSeen) {
+        if (!duplicatesSeen && sql.lookUp == null) {
             try {
                 insertAll(connection, sql, consumer, chunk);
                 return;
@@ -290,8 +296,12 @@ public final class DedupStore {
 
     /** The row holding a key, if any, read so that it sees rows committed after this transaction began. */
     public Optional<StoredClaim> find(Connection connection, String consumer, String dedupKey) throws SQLException {
-        Statements sql = statements(connection);
-        try (PreparedStatement find = connection.prepareStatement(sql.find)) {
+        return read(connection, statements(connection).find, consumer, dedupKey);
+    }
+
+    private static Optional<StoredClaim> read(Connection connection, String query, String consumer, String dedupKey)
+            throws SQLException {
+        try (PreparedStatement find = connection.prepareStatement(query)) {
             find.setString(1, consumer);
             find.setString(2, dedupKey);
             Map<String, StoredClaim> rows = new HashMap<>(2);

@@ -10,13 +10,16 @@ import java.util.Locale;
  * breaking the surrounding transaction, which is why the choice matters and is made once.
  *
  * <ul>
- *   <li>{@link #MYSQL} (MySQL 8, MariaDB 10.5+): a plain {@code INSERT}; a duplicate fails only that
- *       statement with SQLState class 23 (error 1062), the transaction goes on. Neither {@code INSERT IGNORE}
+ *   <li>{@link #MYSQL} (MySQL 8, MariaDB 10.5+, through MySQL Connector/J or MariaDB Connector/J): a plain
+ *       {@code SELECT} of the key, then a plain {@code INSERT} only if no row holds it, so that a duplicate is not an
+ *       error the driver logs; a key committed between the two fails only the {@code INSERT} with SQLState class 23
+ *       (error 1062), and the transaction goes on. Neither {@code INSERT IGNORE}
  *       (it downgrades unrelated errors to warnings) nor {@code ON DUPLICATE KEY UPDATE} (Connector/J reports
  *       found rows, so a duplicate looks like a new row) is used.</li>
  *   <li>{@link #POSTGRESQL}: {@code INSERT ... ON CONFLICT DO NOTHING}; an update count of 0 is the duplicate.
  *       A caught unique violation would abort the whole transaction, so it is never provoked.</li>
- *   <li>{@link #H2}: the embedded default for demos and fast tests; behaves like {@link #MYSQL}.</li>
+ *   <li>{@link #H2}: the embedded default for demos and fast tests; a plain {@code INSERT}, a duplicate fails it
+ *       with SQLState class 23.</li>
  * </ul>
  */
 public enum Dialect {
@@ -36,7 +39,8 @@ public enum Dialect {
     }
 
     /**
-     * Detects the dialect from the database a connection talks to.
+     * Detects the dialect from the database a connection talks to, by its product name, whichever driver reports it
+     * (MariaDB Connector/J says "MariaDB", MySQL Connector/J says "MySQL" even when the server is MariaDB).
      *
      * @throws IllegalStateException if the database is none of MySQL, MariaDB, PostgreSQL or H2
      */

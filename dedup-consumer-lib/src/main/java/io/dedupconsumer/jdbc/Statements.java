@@ -24,6 +24,17 @@ final class Statements {
 
     final Dialect dialect;
     final String insert;
+    /**
+     * MySQL only, else {@code null}: a plain (snapshot) read of one key, run before {@link #insert} and before every
+     * batch's insert so that a duplicate is found by reading, never by provoking the unique index. MariaDB Connector/J
+     * logs every error the server sends at WARN, with its text ({@code Duplicate entry 'orders-service-e-1' for key
+     * 'PRIMARY'}), so a provoked duplicate would put a business key in the log for each redelivery. Not folded into
+     * the insert as {@code INSERT ... SELECT ... WHERE NOT EXISTS}: under REPEATABLE READ, InnoDB's default, that
+     * {@code SELECT} takes shared gap locks, and two transactions claiming different fresh keys in the same gap then
+     * wait for each other and deadlock. This read takes no lock; a key committed after its snapshot still meets the
+     * unique index (SQLState class 23), a race that stays correct.
+     */
+    final String lookUp;
     final String find;
     final String findAll;
     final String claimAll;
@@ -53,6 +64,7 @@ final class Statements {
         switch (dialect) {
             case MYSQL -> {
                 this.insert = plainInsert;
+                this.lookUp = findByKey;
                 // A locking (current) read: under REPEATABLE READ a plain SELECT could read an older snapshot
                 // that misses the row whose insert just made ours fail. Shared, so two losers never deadlock.
                 this.find = findByKey + " LOCK IN SHARE MODE";
@@ -62,6 +74,7 @@ final class Statements {
             }
             case POSTGRESQL -> {
                 this.insert = plainInsert + " ON CONFLICT (consumer_name, dedup_key) DO NOTHING";
+                this.lookUp = null;
                 this.find = findByKey;
                 this.findAll = "SELECT " + SELECTED + " FROM " + table + " WHERE consumer_name = ? AND dedup_key = ANY (?)";
                 // One statement text for any batch size: the rows travel as arrays and RETURNING names exactly
@@ -75,6 +88,7 @@ final class Statements {
             }
             case H2 -> {
                 this.insert = plainInsert;
+                this.lookUp = null;
                 this.find = findByKey;
                 this.findAll = null;
                 this.claimAll = null;

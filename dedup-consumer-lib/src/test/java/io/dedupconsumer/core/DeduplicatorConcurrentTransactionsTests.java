@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Two transactions at the same moment, on MariaDB and on PostgreSQL, per record and per batch. Two consumers holding
+ * Two transactions at the same moment, on MariaDB (through both MySQL drivers) and on PostgreSQL, per record and per
+ * batch. Two consumers holding
  * the same record (a rebalance "zombie" and the partition's new owner): the second one's claim blocks on the first
  * one's uncommitted row, and once the first commits it sees a DUPLICATE and never runs its handler. Two records whose
  * handlers deadlock each other: the victim runs again, and each is applied once.
@@ -40,6 +41,8 @@ class DeduplicatorConcurrentTransactionsTests {
         return Stream.of(
                 Arguments.of(TestDatabase.mariadb(), "record"),
                 Arguments.of(TestDatabase.mariadb(), "batch"),
+                Arguments.of(TestDatabase.mariadbDriver(), "record"),
+                Arguments.of(TestDatabase.mariadbDriver(), "batch"),
                 Arguments.of(TestDatabase.postgresql(), "record"),
                 Arguments.of(TestDatabase.postgresql(), "batch"));
     }

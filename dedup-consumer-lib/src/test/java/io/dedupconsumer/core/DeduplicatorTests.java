@@ -39,7 +39,8 @@ class DeduplicatorTests {
     private long nextOffset;
 
     static Stream<TestDatabase> databases() {
-        return Stream.of(TestDatabase.h2(), TestDatabase.mariadb(), TestDatabase.postgresql());
+        return Stream.of(TestDatabase.h2(), TestDatabase.mariadb(), TestDatabase.mariadbDriver(),
+                TestDatabase.postgresql());
     }
 
     @AfterEach

@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -36,7 +35,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The optional day-partitioned MySQL table ({@code sql/mysql-partitioned}) on the real MariaDB: a day of keys goes
  * with one DROP PARTITION, and the caveat: the partition day must come from the dedup key (the event's own date);
- * taken from the processing time, a redelivery on another day passes as new.
+ * taken from the processing time, a redelivery claimed on another day while the first claim is open passes as new.
  */
 class PartitionedDedupTableTests {
 
@@ -164,28 +163,28 @@ class PartitionedDedupTableTests {
     }
 
     @Test
-    void caveatAPartitionDayTakenFromTheProcessingTimeLetsARedeliveryOnAnotherDayPassAsNew() throws Exception {
+    void caveatAPartitionDayTakenFromTheProcessingTimeLetsAClaimRacingAcrossMidnightPassAsNew() throws Exception {
         String byProcessingDay = ddl().replace(KEY_DAY_FROM_KEY, "DATE(processed_at)");
         assertThat(byProcessingDay).isNotEqualTo(ddl());
         dataSource = partitionedTable(byProcessingDay);
         execute("ALTER TABLE dedup_record REORGANIZE PARTITION pmax INTO ("
-                + "PARTITION p20261125 VALUES LESS THAN ('2026-11-26'), PARTITION pmax VALUES LESS THAN (MAXVALUE))",
-                "CREATE TABLE effect (event_key VARCHAR(100) NOT NULL)");
-        RecordHandler<String, String> insertEffect = (record, connection) -> {
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO effect VALUES (?)")) {
-                insert.setString(1, record.key());
-                insert.executeUpdate();
-            }
-            return HandlerResult.processed();
-        };
-
-        ConsumerRecord<String, String> payment = record("2026-11-24/payment-1");
-        assertThat(deduplicator(MONDAY).process(payment, insertEffect).outcome()).isEqualTo(Outcome.PROCESSED);
-        assertThat(deduplicator(MONDAY).process(payment, insertEffect).outcome())
-                .as("the same day: same partition, the unique key holds").isEqualTo(Outcome.DUPLICATE);
-        assertThat(deduplicator(TUESDAY).process(payment, insertEffect).outcome())
-                .as("the next day: another partition, the same key passes as new").isEqualTo(Outcome.PROCESSED);
-        assertThat(count("SELECT COUNT(*) FROM effect")).as("the side effect happened twice").isEqualTo(2);
+                + "PARTITION p20261125 VALUES LESS THAN ('2026-11-26'), PARTITION pmax VALUES LESS THAN (MAXVALUE))");
+        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimRequest payment = new ClaimRequest("2026-11-24/payment-1", new byte[32], "payments", 0, 1);
+        try (Connection monday = databaseClockAt(MONDAY).getConnection();
+                Connection tuesday = databaseClockAt(TUESDAY).getConnection()) {
+            monday.setAutoCommit(false);
+            tuesday.setAutoCommit(false);
+            assertThat(store.claim(monday, "payments", payment)).isEmpty();
+            // The MySQL claim looks the key up first, but Monday's claim is not committed yet: Tuesday's INSERT goes
+            // to another partition, where the unique key cannot see Monday's row.
+            assertThat(store.claim(tuesday, "payments", payment)).as("the next day, racing: passes as new").isEmpty();
+            monday.commit();
+            tuesday.commit();
+            assertThat(store.claim(tuesday, "payments", payment)).as("once committed, the look-up finds it").isPresent();
+            tuesday.commit();
+        }
+        assertThat(count("SELECT COUNT(*) FROM dedup_record")).as("the key claimed twice").isEqualTo(2);
     }
 
     private HikariDataSource partitionedTable(String ddl) throws SQLException {

@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * the local ones on 127.0.0.1 and can be redirected with the environment variables
  * {@code DEDUP_TEST_MYSQL_URL}/{@code _USER}/{@code _PASSWORD} and
  * {@code DEDUP_TEST_PG_URL}/{@code _USER}/{@code _PASSWORD}.
+ *
+ * <p>The MariaDB server is reached through either MySQL driver users run: {@link #mariadb()} through MySQL
+ * Connector/J ({@code jdbc:mysql:}), {@link #mariadbDriver()} through MariaDB Connector/J ({@code jdbc:mariadb:}).
+ * They differ in what they log and report, so tests of the dedup table run with both.
  */
 public final class TestDatabase {
 
@@ -57,12 +61,18 @@ public final class TestDatabase {
     private static final TestDatabase MARIADB = fromEnv(Kind.MARIADB, "DEDUP_TEST_MYSQL",
             "jdbc:mysql://127.0.0.1:3306/", "root", "");
 
+    private static final TestDatabase MARIADB_DRIVER = MARIADB.through(Driver.MARIADB_CONNECTOR_J);
+
     private static final TestDatabase POSTGRESQL = fromEnv(Kind.POSTGRESQL, "DEDUP_TEST_PG",
             "jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
 
-    private static final TestDatabase H2 = new TestDatabase(Kind.H2, null, -1, "", "", "sa", "");
+    private static final TestDatabase H2 = new TestDatabase(Kind.H2, Driver.MYSQL_CONNECTOR_J, null, -1, "", "",
+            "sa", "");
 
     private final Kind kind;
+
+    /** MariaDB: the driver that connects; unused otherwise. */
+    private final Driver driver;
 
     private final String host;
 
@@ -97,9 +107,28 @@ public final class TestDatabase {
         }
     }
 
-    private TestDatabase(Kind kind, String host, int port, String database, String extraParams, String user,
-            String password) {
+    /** The two drivers of the MySQL protocol, with their URL scheme and their spelling of "no TLS". */
+    private enum Driver {
+        MYSQL_CONNECTOR_J("jdbc:mysql://", "DISABLED", ""),
+        MARIADB_CONNECTOR_J("jdbc:mariadb://", "disable", "-mariadb-java-client");
+
+        final String scheme;
+
+        final String sslModeDisabled;
+
+        final String nameSuffix;
+
+        Driver(String scheme, String sslModeDisabled, String nameSuffix) {
+            this.scheme = scheme;
+            this.sslModeDisabled = sslModeDisabled;
+            this.nameSuffix = nameSuffix;
+        }
+    }
+
+    private TestDatabase(Kind kind, Driver driver, String host, int port, String database, String extraParams,
+            String user, String password) {
         this.kind = kind;
+        this.driver = driver;
         this.host = host;
         this.port = port;
         this.database = database;
@@ -121,8 +150,14 @@ public final class TestDatabase {
             database = "test";
         }
         String params = m.group(5) == null ? "" : m.group(5);
-        return new TestDatabase(kind, m.group(2), port, database, params, env(envPrefix + "_USER", defaultUser),
-                env(envPrefix + "_PASSWORD", defaultPassword));
+        return new TestDatabase(kind, Driver.MYSQL_CONNECTOR_J, m.group(2), port, database, params,
+                env(envPrefix + "_USER", defaultUser), env(envPrefix + "_PASSWORD", defaultPassword));
+    }
+
+    /** The same server and login, reached through another driver. */
+    private TestDatabase through(Driver other) {
+        return new TestDatabase(this.kind, other, this.host, this.port, this.database, this.extraParams, this.user,
+                this.password);
     }
 
     private static String env(String name, String defaultValue) {
@@ -131,13 +166,24 @@ public final class TestDatabase {
     }
 
     /**
-     * Returns the MariaDB (MySQL protocol, mysql-connector-j) server, by default root with an empty
+     * Returns the MariaDB (MySQL protocol, MySQL Connector/J) server, by default root with an empty
      * password on 127.0.0.1:3306.
      *
      * @return the MariaDB server
      */
     public static TestDatabase mariadb() {
         return MARIADB;
+    }
+
+    /**
+     * Returns the same MariaDB server as {@link #mariadb()}, reached through MariaDB Connector/J
+     * ({@code org.mariadb.jdbc}, {@code jdbc:mariadb:} URLs), which reports the product "MariaDB" and logs
+     * every error the server sends.
+     *
+     * @return the MariaDB server through MariaDB Connector/J
+     */
+    public static TestDatabase mariadbDriver() {
+        return MARIADB_DRIVER;
     }
 
     /**
@@ -159,12 +205,13 @@ public final class TestDatabase {
     }
 
     /**
-     * Returns the engine's name: {@code mariadb}, {@code postgresql} or {@code h2}.
+     * Returns the engine's name: {@code mariadb}, {@code postgresql} or {@code h2}, and for
+     * {@link #mariadbDriver()} {@code mariadb-mariadb-java-client}.
      *
      * @return the name, also used by {@link #toString()} so parameterized tests read well
      */
     public String name() {
-        return this.kind.displayName;
+        return this.kind == Kind.MARIADB ? this.kind.displayName + this.driver.nameSuffix : this.kind.displayName;
     }
 
     /**
@@ -320,10 +367,10 @@ public final class TestDatabase {
     private String serverUrl(String urlHost, int urlPort, String path, String leadingParams) {
         String timeouts = this.kind == Kind.MARIADB
                 ? "connectTimeout=" + CONNECTION_TIMEOUT_MILLIS + "&socketTimeout=" + SOCKET_TIMEOUT_SECONDS * 1000
-                        + "&sslMode=DISABLED"
+                        + "&sslMode=" + this.driver.sslModeDisabled
                 : "connectTimeout=" + CONNECTION_TIMEOUT_MILLIS / 1000 + "&socketTimeout=" + SOCKET_TIMEOUT_SECONDS
                         + "&sslmode=disable";
-        String scheme = this.kind == Kind.MARIADB ? "jdbc:mysql://" : "jdbc:postgresql://";
+        String scheme = this.kind == Kind.MARIADB ? this.driver.scheme : "jdbc:postgresql://";
         return scheme + urlHost + ":" + urlPort + "/" + path + "?" + leadingParams + timeouts
                 + (this.extraParams.isEmpty() ? "" : "&" + this.extraParams);
     }

@@ -24,11 +24,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 class TestDatabaseTests {
 
     static Stream<TestDatabase> allDatabases() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql(), TestDatabase.h2());
+        return Stream.of(TestDatabase.mariadb(), TestDatabase.mariadbDriver(), TestDatabase.postgresql(),
+                TestDatabase.h2());
     }
 
     static Stream<TestDatabase> servers() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
+        return Stream.of(TestDatabase.mariadb(), TestDatabase.mariadbDriver(), TestDatabase.postgresql());
     }
 
     @ParameterizedTest
@@ -96,8 +97,24 @@ class TestDatabaseTests {
 
     @Test
     void namesReadWellInParameterizedTests() {
-        assertThat(allDatabases().map(TestDatabase::toString)).containsExactly("mariadb", "postgresql", "h2");
-        assertThat(allDatabases().map(TestDatabase::name)).containsExactly("mariadb", "postgresql", "h2");
+        assertThat(allDatabases().map(TestDatabase::toString))
+                .containsExactly("mariadb", "mariadb-mariadb-java-client", "postgresql", "h2");
+        assertThat(allDatabases().map(TestDatabase::name))
+                .containsExactly("mariadb", "mariadb-mariadb-java-client", "postgresql", "h2");
+    }
+
+    @Test
+    void theMariaDbServerIsReachedThroughEitherMySqlDriver() throws SQLException {
+        try (HikariDataSource viaMySqlDriver = TestDatabase.mariadb().create("driver");
+                HikariDataSource viaMariaDbDriver = TestDatabase.mariadbDriver().create("driver");
+                Connection mysql = viaMySqlDriver.getConnection();
+                Connection mariadb = viaMariaDbDriver.getConnection()) {
+            assertThat(mysql.getMetaData().getDriverName()).isEqualTo("MySQL Connector/J");
+            assertThat(mysql.getMetaData().getDatabaseProductName()).isEqualTo("MySQL");
+            assertThat(mariadb.getMetaData().getDriverName()).isEqualTo("MariaDB Connector/J");
+            assertThat(mariadb.getMetaData().getDatabaseProductName()).isEqualTo("MariaDB");
+            assertThat(viaMariaDbDriver.getJdbcUrl()).startsWith("jdbc:mariadb://");
+        }
     }
 
     @Test
