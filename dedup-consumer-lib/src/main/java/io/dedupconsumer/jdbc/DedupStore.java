@@ -32,9 +32,9 @@ import java.util.regex.Pattern;
  * is its user; applications normally meet it only to purge old keys.
  *
  * <p>Duplicates are detected by update count ({@code ON CONFLICT DO NOTHING}) or by SQLState class 23,
- * never by the text of an error message; on MySQL a key is looked up before it is inserted, so that a duplicate is
- * not an error either (see {@link Statements#lookUp}). Thread-safe: it holds no connection and no per-call state
- * (only a hint of whether recent batches met duplicates, which chooses how H2 claims a batch, never what it decides).
+ * never by the text of an error message; through MariaDB Connector/J a key is looked up before it is inserted, so
+ * that a duplicate is not an error either (see {@link Statements#lookUp}). Thread-safe: it holds no connection and no per-call state
+ * (only a hint of whether recent batches met duplicates, which chooses how a batch is claimed, never what it decides).
  */
 public final class DedupStore {
 
@@ -63,7 +63,7 @@ public final class DedupStore {
     private final Dialect configuredDialect;
     private volatile Statements statements;
     /**
-     * Whether the last batch claimed on H2 met a key already held. A hint only, shared by every caller: while batches
+     * Whether the last batch claimed optimistically (MySQL Connector/J, H2) met a key already held. A hint only, shared by every caller: while batches
      * bring no duplicates, their claim is one optimistic multi-row {@code INSERT} instead of a look-up and an insert.
      */
     private volatile boolean duplicatesSeen;
@@ -71,7 +71,6 @@ public final class DedupStore {
     private DedupStore(String table, Dialect dialect) {
         this.table = table;
         this.configuredDialect = dialect;
-        this.statements = dialect == null ? null : new Statements(dialect, table);
     }
 
     /**
@@ -225,9 +224,10 @@ public final class DedupStore {
 
     /**
      * MySQL and H2 have no {@code ON CONFLICT ... RETURNING}: a multi-row {@code INSERT} either inserts every row or,
-     * when one key is held, fails as a whole (SQLState class 23) and the transaction goes on without it. MySQL always
-     * looks the keys up first and inserts only the fresh ones (see {@link Statements#lookUp}). On H2, while batches
-     * bring no duplicates, the claim is that one statement; after a batch that met a held key, it looks up first.
+     * when one key is held, fails as a whole (SQLState class 23) and the transaction goes on without it. Through
+     * MariaDB Connector/J the keys are always looked up first and only the fresh ones inserted (see
+     * {@link Statements#lookUp}). Otherwise, while batches bring no duplicates, the claim is that one statement;
+     * after a batch that met a held key, it looks up first.
      */
     private void claimChunkWithoutReturning(Connection connection, Statements sql, String consumer,
             List<ClaimRequest> chunk, Map<String, StoredClaim> held) throws SQLException {
@@ -363,7 +363,10 @@ public final class DedupStore {
     private Statements statements(Connection connection) throws SQLException {
         Statements sql = statements;
         if (sql == null) {
-            sql = new Statements(Dialect.detect(connection), table);
+            Dialect dialect = configuredDialect != null ? configuredDialect : Dialect.detect(connection);
+            // MariaDB Connector/J logs every error packet with its text, a provoked duplicate's business key included
+            String driver = connection.getMetaData().getDriverName();
+            sql = new Statements(dialect, table, driver != null && driver.contains("MariaDB"));
             statements = sql;
         }
         return sql;

@@ -25,14 +25,15 @@ final class Statements {
     final Dialect dialect;
     final String insert;
     /**
-     * MySQL only, else {@code null}: a plain (snapshot) read of one key, run before {@link #insert} and before every
-     * batch's insert so that a duplicate is found by reading, never by provoking the unique index. MariaDB Connector/J
-     * logs every error the server sends at WARN, with its text ({@code Duplicate entry 'orders-service-e-1' for key
+     * MySQL through MariaDB Connector/J only, else {@code null}: a plain (snapshot) read of one key, run before
+     * {@link #insert} and before every batch's insert so that a duplicate is found by reading, never by provoking the
+     * unique index. That driver logs every error the server sends at WARN, with its text ({@code Duplicate entry 'orders-service-e-1' for key
      * 'PRIMARY'}), so a provoked duplicate would put a business key in the log for each redelivery. Not folded into
      * the insert as {@code INSERT ... SELECT ... WHERE NOT EXISTS}: under REPEATABLE READ, InnoDB's default, that
      * {@code SELECT} takes shared gap locks, and two transactions claiming different fresh keys in the same gap then
      * wait for each other and deadlock. This read takes no lock; a key committed after its snapshot still meets the
-     * unique index (SQLState class 23), a race that stays correct.
+     * unique index (SQLState class 23), a race that stays correct. MySQL Connector/J logs nothing, so it keeps the
+     * plain insert: one statement for a new key, the common case.
      */
     final String lookUp;
     final String find;
@@ -48,7 +49,10 @@ final class Statements {
     private final AtomicReferenceArray<String> multiRowInserts = new AtomicReferenceArray<>(CHUNK + 1);
     private final AtomicReferenceArray<String> multiKeyFinds = new AtomicReferenceArray<>(CHUNK + 1);
 
-    Statements(Dialect dialect, String table) {
+    /**
+     * @param lookUpFirst on MySQL, whether to read a key before inserting it (MariaDB Connector/J, see {@link #lookUp})
+     */
+    Statements(Dialect dialect, String table, boolean lookUpFirst) {
         this.dialect = dialect;
         this.table = table;
         String now = switch (dialect) {
@@ -64,7 +68,7 @@ final class Statements {
         switch (dialect) {
             case MYSQL -> {
                 this.insert = plainInsert;
-                this.lookUp = findByKey;
+                this.lookUp = lookUpFirst ? findByKey : null;
                 // A locking (current) read: under REPEATABLE READ a plain SELECT could read an older snapshot
                 // that misses the row whose insert just made ours fail. Shared, so two losers never deadlock.
                 this.find = findByKey + " LOCK IN SHARE MODE";
