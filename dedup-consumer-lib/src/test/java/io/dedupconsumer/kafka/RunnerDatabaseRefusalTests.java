@@ -9,10 +9,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -22,13 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class RunnerDatabaseRefusalTests {
 
-    static Stream<Arguments> databasesAndModes() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql())
-                .flatMap(db -> Stream.of(ProcessingMode.values()).map(mode -> Arguments.of(db, mode)));
-    }
-
     @ParameterizedTest
-    @MethodSource("databasesAndModes")
+    @MethodSource("io.dedupconsumer.kafka.RunnerFixture#databasesAndModes")
     void aMissingTableNeverDeadLettersRecords(TestDatabase database, ProcessingMode mode) {
         try (RunnerFixture fixture = RunnerFixture.create("missing-table", database, 1)) {
             fixture.start(fixture.runner(mode).maxAttempts(2)
@@ -56,7 +49,7 @@ class RunnerDatabaseRefusalTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databasesAndModes")
+    @MethodSource("io.dedupconsumer.kafka.RunnerFixture#databasesAndModes")
     void aRunnerRefusesToStartWhenTheDedupTableIsMissing(TestDatabase database, ProcessingMode mode) {
         try (RunnerFixture fixture = RunnerFixture.create("no-table", database, 1)) {
             RunnerFixture.execute(fixture.dataSource, "DROP TABLE dedup_record");
