@@ -324,11 +324,13 @@ public final class DedupStore {
      * with a row no consumer can own: reads every column the library uses (the table exists, has them, and its name
      * is usable unquoted on this database, which a reserved word such as {@code order} is not), inserts a claim twice
      * (the connection is writable, INSERT is granted, no unknown NOT NULL column, the unique index on
-     * {@code (consumer_name, dedup_key)} refuses the second) and updates it (UPDATE is granted). <b>Roll the
+     * {@code (consumer_name, dedup_key)} refuses the second), once more under another consumer name (no unique index on
+     * fewer columns refuses it) and updates it (UPDATE is granted). <b>Roll the
      * transaction back afterwards</b>: it holds the probe's row.
      *
      * @throws SQLException the database's refusal as it came, to classify by SQLState and vendor code
-     * @throws IllegalStateException when the table took one key twice: it lacks the unique index
+     * @throws IllegalStateException when the table took one key twice (it lacks the unique index) or refused one key
+     *     under two consumer names (it has a unique index on other columns)
      */
     public void probe(Connection connection) throws SQLException {
         Statements sql = statements(connection);
