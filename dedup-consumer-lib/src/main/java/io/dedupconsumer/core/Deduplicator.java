@@ -8,6 +8,7 @@ import io.dedupconsumer.jdbc.StoredClaim;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -31,13 +32,20 @@ import org.slf4j.LoggerFactory;
  * the same connection only if the claim is new, commit. A crash before the commit undoes both; a redelivery after it
  * finds the claim and skips the handler. The caller commits the Kafka offset only after this returns.
  *
- * <p>Deadlocks, serialization failures and lock wait timeouts are retried here; an unreachable database surfaces as
- * {@link DatabaseUnavailableException}, any other failure as {@link RecordProcessingException}. Thread-safe: one
- * instance serves every consumer thread of an application.
+ * <p>Deadlocks and serialization failures are retried here. What is not the record's fault surfaces as
+ * {@link DatabaseUnavailableException}: an unreachable database, one that refuses the work whatever the record (the
+ * dedup table missing, a read-only database, a denied permission), and a lock wait or statement that outlasts the
+ * {@linkplain Builder#transactionTimeout(Duration) transaction timeout}; the caller retries it without end and never
+ * dead-letters it. Any other failure is the record's: {@link RecordProcessingException}. Thread-safe: one instance
+ * serves every consumer thread of an application.
  */
 public final class Deduplicator {
 
     private static final Logger log = LoggerFactory.getLogger(Deduplicator.class);
+    /** A fifth of Kafka's default {@code max.poll.interval.ms} (5 minutes). */
+    private static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(1);
+    private static final Duration MIN_TRANSACTION_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofHours(1);
     private static final Pattern CONSUMER_NAME = Pattern.compile("[A-Za-z0-9._:\\-]{1," + DedupStore.MAX_CONSUMER_NAME_LENGTH + "}");
 
     private final String consumerName;
@@ -48,6 +56,10 @@ public final class Deduplicator {
     private final int transientAttempts;
     private final DedupMetrics metrics;
     private final DedupGuard guard;
+    /** Bounds each lock wait and statement of a transaction (see {@link Builder#transactionTimeout(Duration)}). */
+    private final Duration transactionTimeout;
+    /** Whether the user chose {@link #transactionTimeout}, which {@link #forPollInterval(Duration)} then keeps. */
+    private final boolean timeoutChosen;
 
     private Deduplicator(Builder b) {
         this.consumerName = b.consumerName;
@@ -58,6 +70,21 @@ public final class Deduplicator {
         this.transientAttempts = b.transientAttempts;
         this.metrics = new DedupMetrics(b.meterRegistry, consumerName);
         this.guard = b.guard;
+        this.transactionTimeout = b.transactionTimeout != null ? b.transactionTimeout : DEFAULT_TRANSACTION_TIMEOUT;
+        this.timeoutChosen = b.transactionTimeout != null;
+    }
+
+    private Deduplicator(Deduplicator other, Duration transactionTimeout) {
+        this.consumerName = other.consumerName;
+        this.dedupKey = other.dedupKey;
+        this.fingerprint = other.fingerprint;
+        this.store = other.store;
+        this.transactions = other.transactions;
+        this.transientAttempts = other.transientAttempts;
+        this.metrics = other.metrics;
+        this.guard = other.guard;
+        this.transactionTimeout = transactionTimeout;
+        this.timeoutChosen = other.timeoutChosen;
     }
 
     /** A builder; {@code consumerName}, {@code dedupKey} and a {@code dataSource} (or {@code transactionRunner}) are required. */
@@ -73,6 +100,72 @@ public final class Deduplicator {
     /** The dedup table, e.g. to purge old keys. */
     public DedupStore store() {
         return store;
+    }
+
+    /** The bound of each lock wait and each statement of this deduplicator's transactions. */
+    public Duration transactionTimeout() {
+        return transactionTimeout;
+    }
+
+    /**
+     * This deduplicator with its transactions fitted to a consumer's {@code max.poll.interval.ms}, so that a record
+     * whose rows another transaction keeps locked times out and is retried instead of getting the consumer evicted from
+     * its group (and the next owner after it). Unless a {@linkplain Builder#transactionTimeout(Duration) transaction
+     * timeout} was chosen, it becomes a fifth of the interval (at least a second); a chosen one is kept. Shares
+     * everything else (store, meters, guard) with this one. The kafka-clients runner calls it with its consumer's
+     * setting.
+     *
+     * @throws IllegalArgumentException naming {@code transactionTimeout} when the chosen timeout is not below a third
+     *     of the interval: a batch that times out is redone record by record, so two timeouts must fit with room left
+     */
+    public Deduplicator forPollInterval(Duration maxPollInterval) {
+        Objects.requireNonNull(maxPollInterval, "maxPollInterval");
+        if (timeoutChosen) {
+            if (transactionTimeout.multipliedBy(3).compareTo(maxPollInterval) >= 0) {
+                throw new IllegalArgumentException("transactionTimeout: " + transactionTimeout.toMillis() + " ms is not "
+                        + "below a third of the consumer's max.poll.interval.ms (" + maxPollInterval.toMillis() + " ms): "
+                        + "a record waiting for a locked row would get the consumer evicted from its group. Lower "
+                        + "transactionTimeout or raise max.poll.interval.ms");
+            }
+            return this;
+        }
+        Duration fitted = maxPollInterval.dividedBy(5);
+        fitted = fitted.compareTo(MIN_TRANSACTION_TIMEOUT) < 0 ? MIN_TRANSACTION_TIMEOUT : fitted;
+        return fitted.equals(transactionTimeout) ? this : new Deduplicator(this, fitted);
+    }
+
+    /**
+     * Checks, before any record is processed, that the database can do this deduplicator's work, in a transaction it
+     * rolls back (see {@link DedupStore#probe(Connection)}): the dedup table exists with the columns the library uses,
+     * its name is usable on this database (a reserved word such as {@code order} is not), the connection is writable,
+     * the user may read, insert and update it, and its unique index is on {@code (consumer_name, dedup_key)}. The
+     * kafka-clients runner calls it when it starts.
+     *
+     * @throws IllegalStateException when the database refuses, saying what to fix
+     * @throws DatabaseUnavailableException when the database cannot be reached now (nothing is known; a consumer may
+     *     start and wait for it)
+     */
+    public void checkDatabase() {
+        try {
+            transactions.inTransaction(connection -> bounded(connection, () -> {
+                store.probe(connection);
+                throw new ProbeDone();
+            }));
+        } catch (ProbeDone done) {
+            log.info("consumer {}: the dedup table {} is usable (read, insert, update, unique index)", consumerName,
+                    store.table());
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("consumer " + consumerName + " cannot start: " + e.getMessage(), e);
+        } catch (Exception e) {
+            DatabaseErrors.Kind kind = DatabaseErrors.classify(e);
+            if (kind == DatabaseErrors.Kind.UNREACHABLE || kind == DatabaseErrors.Kind.TIMED_OUT) {
+                throw new DatabaseUnavailableException(kind == DatabaseErrors.Kind.UNREACHABLE
+                        ? DatabaseUnavailableException.Reason.UNREACHABLE : DatabaseUnavailableException.Reason.TIMED_OUT,
+                        "consumer " + consumerName + ": cannot check the dedup table " + store.table() + " now: " + e, e);
+            }
+            throw new IllegalStateException("consumer " + consumerName + " cannot start: the database refuses its work "
+                    + "with the dedup table " + store.table() + ": " + DatabaseErrors.advice(e, store.table()), e);
+        }
     }
 
     /**
@@ -143,10 +236,10 @@ public final class Deduplicator {
         }
         long start = System.nanoTime();
         try {
-            DedupResult result = withTransientRetries(() -> transactions.inTransaction(connection -> {
+            DedupResult result = withTransientRetries(() -> transactions.inTransaction(connection -> bounded(connection, () -> {
                 Optional<StoredClaim> holder = store.claim(connection, consumerName, request(record, claim));
                 return holder.isPresent() ? compare(claim, holder.get()) : handle(connection, record, claim.key(), handler);
-            }));
+            })));
             metrics.transaction(false, System.nanoTime() - start);
             return result;
         } catch (Exception e) {
@@ -163,19 +256,23 @@ public final class Deduplicator {
             int first = start;
             long began = System.nanoTime();
             try {
-                done.addAll(withTransientRetries(() -> transactions.inTransaction(
-                        connection -> batchTransaction(connection, records, claims, first, to, handler))));
+                done.addAll(withTransientRetries(() -> transactions.inTransaction(connection -> bounded(connection,
+                        () -> batchTransaction(connection, records, claims, first, to, handler)))));
                 metrics.transaction(true, System.nanoTime() - began);
                 return null;
             } catch (HandlerFailed e) {
                 // The batch transaction failed and rolled back: a failure, whatever the record does on its own next.
-                metrics.failure(translate(e, records.get(e.index)));
+                RuntimeException failure = translate(e, records.get(e.index));
+                metrics.failure(failure);
                 // Commit what came before the failing record, then give the failing record a transaction of its own.
                 if (e.index > start) {
                     Failure before = processRange(records, claims, start, e.index, handler, done);
                     if (before != null) {
                         return before;
                     }
+                }
+                if (failure instanceof DatabaseUnavailableException) {
+                    return new Failure(e.index, failure); // not the record's: alone, it would meet the same wall now
                 }
                 try {
                     done.add(processClaimable(records.get(e.index), claims.get(e.index), handler));
@@ -185,21 +282,53 @@ public final class Deduplicator {
                 start = e.index + 1;
             } catch (ConcurrentClaimException e) {
                 log.debug("consumer {}: a concurrent claimant won a key of the batch; claiming record by record", consumerName);
-                for (int i = start; i < to; i++) {
-                    try {
-                        done.add(processClaimable(records.get(i), claims.get(i), handler));
-                    } catch (RuntimeException failure) {
-                        return new Failure(i, failure);
-                    }
-                }
-                return null;
+                return oneByOne(records, claims, start, to, handler, done);
             } catch (Exception e) {
                 RuntimeException failure = translate(e, records.get(start));
                 metrics.failure(failure);
-                return new Failure(start, failure);
+                if (failure instanceof DatabaseUnavailableException unavailable
+                        && unavailable.reason() != DatabaseUnavailableException.Reason.TIMED_OUT) {
+                    return new Failure(start, failure); // the same for every record: nothing to isolate
+                }
+                // A statement for many records failed (the batch claim, say, refusing one record's key) or waited too
+                // long for one record's locked row: only record-by-record transactions tell which record it was, so
+                // that its neighbours are applied and only it gets the failure.
+                log.debug("consumer {}: the batch transaction failed ({}); processing record by record to find the "
+                        + "record it failed on", consumerName, e.toString());
+                return oneByOne(records, claims, start, to, handler, done);
             }
         }
         return null;
+    }
+
+    private <K, V> Failure oneByOne(List<? extends ConsumerRecord<K, V>> records, List<Claimable> claims, int from,
+            int to, RecordHandler<K, V> handler, List<DedupResult> done) {
+        for (int i = from; i < to; i++) {
+            try {
+                done.add(processClaimable(records.get(i), claims.get(i), handler));
+            } catch (RuntimeException failure) {
+                return new Failure(i, failure);
+            }
+        }
+        return null;
+    }
+
+    /** Runs a transaction's work with its lock waits and statements bounded by the transaction timeout. */
+    private <T> T bounded(Connection connection, Callable<T> work) throws Exception {
+        store.limitTime(connection, transactionTimeout);
+        T result;
+        try {
+            result = work.call();
+        } catch (Throwable failure) {
+            try {
+                store.restoreTime(connection);
+            } catch (Exception restoreFailure) {
+                failure.addSuppressed(restoreFailure);
+            }
+            throw failure;
+        }
+        store.restoreTime(connection);
+        return result;
     }
 
     private <K, V> List<DedupResult> batchTransaction(Connection connection, List<? extends ConsumerRecord<K, V>> records,
@@ -363,7 +492,7 @@ public final class Deduplicator {
             try {
                 return work.call();
             } catch (Exception e) {
-                if (attempt >= transientAttempts || !DatabaseErrors.isTransient(e) || DatabaseErrors.isUnavailable(e)) {
+                if (attempt >= transientAttempts || DatabaseErrors.classify(e) != DatabaseErrors.Kind.ROLLED_BACK) {
                     throw e;
                 }
                 metrics.transientRetry();
@@ -380,12 +509,23 @@ public final class Deduplicator {
         if (cause instanceof DatabaseUnavailableException || cause instanceof RecordProcessingException) {
             return (RuntimeException) cause;
         }
-        if (DatabaseErrors.isUnavailable(cause)) {
-            return new DatabaseUnavailableException("the database is unavailable while processing " + coordinates(record)
-                    + " for consumer " + consumerName + "; nothing committed (or the commit is in doubt): retry with "
-                    + "backoff, never skip the record", cause);
-        }
-        return new RecordProcessingException(record.topic(), record.partition(), record.offset(), cause);
+        return switch (DatabaseErrors.classify(cause)) {
+            case UNREACHABLE -> new DatabaseUnavailableException(DatabaseUnavailableException.Reason.UNREACHABLE,
+                    "the database is unavailable while processing " + coordinates(record) + " for consumer "
+                    + consumerName + "; nothing committed (or the commit is in doubt): retry with backoff, never skip "
+                    + "the record", cause);
+            case REFUSED -> new DatabaseUnavailableException(DatabaseUnavailableException.Reason.REFUSED,
+                    "the database refuses the work of consumer " + consumerName + " whatever the record: "
+                    + DatabaseErrors.advice(cause, store.table()) + ". " + coordinates(record) + " rolled back; it is "
+                    + "not the record's fault, so retry it with backoff until this is fixed, never dead-letter it or "
+                    + "commit past it", cause);
+            case TIMED_OUT -> new DatabaseUnavailableException(DatabaseUnavailableException.Reason.TIMED_OUT,
+                    coordinates(record) + " of consumer " + consumerName + " waited longer than the transaction "
+                    + "timeout (" + transactionTimeout.toMillis() + " ms) for a lock or a statement: another "
+                    + "transaction holds its rows. It rolled back; retry it after a backoff (its partition waits, the "
+                    + "others go on), never dead-letter it", cause);
+            default -> new RecordProcessingException(record.topic(), record.partition(), record.offset(), cause);
+        };
     }
 
     private void count(DedupResult result, ConsumerRecord<?, ?> record) {
@@ -416,6 +556,15 @@ public final class Deduplicator {
     private record Failure(int index, RuntimeException exception) {
     }
 
+    /** Ends {@link #checkDatabase()}'s transaction by rolling it back: the probe leaves nothing behind. */
+    private static final class ProbeDone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ProbeDone() {
+            super(null, null, false, false);
+        }
+    }
+
     /** The handler failed on the record at {@code index} of a batch; the batch transaction rolls back. */
     private static final class HandlerFailed extends Exception {
         private static final long serialVersionUID = 1L;
@@ -442,6 +591,7 @@ public final class Deduplicator {
         private MeterRegistry meterRegistry = Metrics.globalRegistry;
         private int transientAttempts = 5;
         private DedupGuard guard;
+        private Duration transactionTimeout;
 
         private Builder() {
         }
@@ -501,12 +651,38 @@ public final class Deduplicator {
             return this;
         }
 
-        /** How often a transaction runs after a deadlock or lock wait timeout before it fails; defaults to 5. */
+        /**
+         * How often a transaction runs after a deadlock or serialization failure before it fails; defaults to 5. A lock
+         * wait timeout is not run again here: it already waited its transaction timeout, and the caller retries it.
+         */
         public Builder transientAttempts(int transientAttempts) {
             if (transientAttempts < 1 || transientAttempts > 100) {
                 throw new IllegalArgumentException("transientAttempts: " + transientAttempts + " is out of range; use 1 to 100");
             }
             this.transientAttempts = transientAttempts;
+            return this;
+        }
+
+        /**
+         * The longest any lock wait and any statement of a record's (or a batch's) transaction may take, the handler's
+         * statements included; by default a fifth of the consumer's {@code max.poll.interval.ms} when the kafka-clients
+         * runner runs it (see {@link Deduplicator#forPollInterval(Duration)}), else one minute. A record whose rows
+         * another transaction keeps locked then fails in time with {@link DatabaseUnavailableException.Reason#TIMED_OUT}
+         * and is retried, instead of holding the consumer until the group evicts it. Set per dialect: PostgreSQL
+         * {@code lock_timeout} and {@code statement_timeout} ({@code SET LOCAL}); MariaDB
+         * {@code innodb_lock_wait_timeout}, {@code lock_wait_timeout} and {@code max_statement_time}; MySQL the same
+         * with {@code max_execution_time}, in whole seconds except the statement time (session settings, put back
+         * after each transaction); H2 unchanged.
+         *
+         * @throws IllegalArgumentException naming the setting for a timeout under a second or over an hour
+         */
+        public Builder transactionTimeout(Duration transactionTimeout) {
+            if (transactionTimeout == null || transactionTimeout.compareTo(MIN_TRANSACTION_TIMEOUT) < 0
+                    || transactionTimeout.compareTo(MAX_TRANSACTION_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("transactionTimeout: " + transactionTimeout + " is out of range; use "
+                        + "1 second to 1 hour, below the consumer's max.poll.interval.ms");
+            }
+            this.transactionTimeout = transactionTimeout;
             return this;
         }
 

@@ -58,6 +58,8 @@ public final class DedupStore {
      * {@code processed_at} comes from the database's clock. A window reaching back further keeps every key.
      */
     private static final Instant EARLIEST_CUTOFF = Instant.parse("1000-01-01T00:00:00Z");
+    /** The consumer of {@link #probe}'s claims: a space makes it a name no consumer can have. */
+    private static final String PROBE_CONSUMER = "dedup-consumer start-up check";
 
     private final String table;
     private final Dialect configuredDialect;
@@ -67,6 +69,8 @@ public final class DedupStore {
      * bring no duplicates, their claim is one optimistic multi-row {@code INSERT} instead of a look-up and an insert.
      */
     private volatile boolean duplicatesSeen;
+    /** MySQL dialect only: whether the server is MariaDB (its statement timeout has another name); read once. */
+    private volatile Boolean mariadb;
 
     private DedupStore(String table, Dialect dialect) {
         this.table = table;
@@ -280,6 +284,84 @@ public final class DedupStore {
             }
             insert.executeUpdate();
         }
+    }
+
+    /**
+     * Bounds every lock wait and every statement of the caller's transaction, the handler's included, by
+     * {@code timeout}, so that a row another transaction keeps locked fails the record's transaction in time (as a
+     * lock wait or statement timeout) instead of holding the consumer past {@code max.poll.interval.ms}. Call it first
+     * in the transaction and {@link #restoreTime(Connection)} last, also when the transaction fails. On MySQL and
+     * MariaDB the bounds are session settings, saved and restored; on PostgreSQL they are {@code SET LOCAL}; on H2
+     * nothing is changed.
+     */
+    public void limitTime(Connection connection, Duration timeout) throws SQLException {
+        Statements sql = statements(connection);
+        execute(connection, sql.timeLimit(timeout, isMariadb(connection, sql))[0]);
+    }
+
+    /** Puts back the session settings {@link #limitTime(Connection, Duration)} changed (MySQL and MariaDB only). */
+    public void restoreTime(Connection connection) throws SQLException {
+        Statements sql = statements(connection);
+        execute(connection, sql.timeLimit(Duration.ZERO, isMariadb(connection, sql))[1]);
+    }
+
+    private boolean isMariadb(Connection connection, Statements sql) throws SQLException {
+        if (sql.dialect != Dialect.MYSQL) {
+            return false;
+        }
+        Boolean known = mariadb;
+        if (known == null) {
+            known = connection.getMetaData().getDatabaseProductVersion().contains("MariaDB");
+            mariadb = known;
+        }
+        return known;
+    }
+
+    private static void execute(Connection connection, String sql) throws SQLException {
+        if (sql != null) {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                statement.execute();
+            }
+        }
+    }
+
+    /**
+     * Checks, in the caller's transaction, that this database can hold this store's claims, by doing what a claim does
+     * with a row no consumer can own: reads every column the library uses (the table exists, has them, and its name
+     * is usable unquoted on this database, which a reserved word such as {@code order} is not), inserts a claim twice
+     * (the connection is writable, INSERT is granted, no unknown NOT NULL column, the unique index on
+     * {@code (consumer_name, dedup_key)} refuses the second), once more under another consumer name (no unique index on
+     * fewer columns refuses it) and updates it (UPDATE is granted). <b>Roll the
+     * transaction back afterwards</b>: it holds the probe's row.
+     *
+     * @throws SQLException the database's refusal as it came, to classify by SQLState and vendor code
+     * @throws IllegalStateException when the table took one key twice (it lacks the unique index) or refused one key
+     *     under two consumer names (it has a unique index on other columns)
+     */
+    public void probe(Connection connection) throws SQLException {
+        Statements sql = statements(connection);
+        try (PreparedStatement select = connection.prepareStatement(sql.probe); ResultSet rs = select.executeQuery()) {
+            rs.next();
+        }
+        ClaimRequest request = new ClaimRequest("probe", new byte[32], "dedup-consumer-probe", 0, 0);
+        claim(connection, PROBE_CONSUMER, request);
+        if (claim(connection, PROBE_CONSUMER, request).isEmpty()) {
+            throw new IllegalStateException("the dedup table " + table + " accepted the same (consumer_name, dedup_key) "
+                    + "twice: it has no unique index (or primary key) on exactly these two columns, so it would let "
+                    + "duplicates through. Create it as the shipped DDL under sql/ does");
+        }
+        try {
+            claim(connection, PROBE_CONSUMER + " 2", request);
+        } catch (SQLException e) {
+            if (!isIntegrityViolation(e)) {
+                throw e;
+            }
+            throw new IllegalStateException("the dedup table " + table + " refused one key under two consumer names: "
+                    + "a unique index on other columns than exactly (consumer_name, dedup_key) would turn one "
+                    + "consumer's record into another's failure. Drop that index; the shipped DDL under sql/ has "
+                    + "only the primary key (consumer_name, dedup_key)", e);
+        }
+        markRejected(connection, PROBE_CONSUMER, request.dedupKey(), "probe");
     }
 
     /** Records that the handler refused the record for a business reason, in the caller's transaction. */

@@ -1,5 +1,7 @@
 package io.dedupconsumer.jdbc;
 
+import java.time.Duration;
+import java.util.Locale;
 import java.util.StringJoiner;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -43,6 +45,8 @@ final class Statements {
     final String purge;
     /** A one-row, one-column query of the database's current time, the clock {@code processed_at} is written by. */
     final String currentTime;
+    /** Reads every column the library uses and no row: fails when the table, a column or the name is unusable. */
+    final String probe;
     private final String table;
     /** One row of a claim: seven parameters, then the database's clock. */
     private final String row;
@@ -61,6 +65,7 @@ final class Statements {
             case H2 -> "CURRENT_TIMESTAMP";
         };
         this.currentTime = "SELECT " + now;
+        this.probe = "SELECT " + COLUMNS + ", reason FROM " + table + " WHERE 1 = 0";
         this.row = "(?, ?, ?, ?, ?, ?, ?, " + now + ")";
         String plainInsert = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES " + row;
         String findByKey = "SELECT " + SELECTED + " FROM " + table + " WHERE consumer_name = ? AND dedup_key = ?";
@@ -100,6 +105,45 @@ final class Statements {
             }
             default -> throw new IllegalStateException("unknown dialect " + dialect);
         }
+    }
+
+    /**
+     * The statements that bound every lock wait and every statement of the current transaction by {@code timeout}
+     * (rounded up to whole seconds where the database counts in seconds), and those that undo them: {@code [limit,
+     * restore]}, either {@code null} when there is nothing to run.
+     * <ul>
+     *   <li>PostgreSQL: {@code lock_timeout} and {@code statement_timeout} through {@code set_config(..., true)}, i.e.
+     *       {@code SET LOCAL}: they end with the transaction, nothing to restore.</li>
+     *   <li>MariaDB: {@code innodb_lock_wait_timeout} (row locks), {@code lock_wait_timeout} (metadata locks, a DDL
+     *       statement elsewhere) and {@code max_statement_time}; MySQL: the same with {@code max_execution_time}
+     *       (which bounds only {@code SELECT}). These are session settings: the limit saves the session's values in
+     *       user variables in the same statement, and the restore puts them back before the connection returns to
+     *       the pool, so nothing leaks into the application's other uses of it.</li>
+     *   <li>H2, the embedded demo database: nothing (its own lock timeout applies).</li>
+     * </ul>
+     */
+    String[] timeLimit(Duration timeout, boolean mariadb) {
+        long millis = Math.max(1, timeout.toMillis());
+        long seconds = Math.max(1, (millis + 999) / 1000);
+        return switch (dialect) {
+            case POSTGRESQL -> new String[] {"SELECT set_config('lock_timeout', '" + millis + "ms', true), "
+                    + "set_config('statement_timeout', '" + millis + "ms', true)", null};
+            case MYSQL -> {
+                String statementTime = mariadb ? "max_statement_time" : "max_execution_time";
+                String statementLimit = mariadb ? String.format(Locale.ROOT, "%.3f", millis / 1000.0)
+                        : Long.toString(millis);
+                yield new String[] {"SET @dedup_consumer_row_lock_wait = @@session.innodb_lock_wait_timeout, "
+                        + "@dedup_consumer_metadata_lock_wait = @@session.lock_wait_timeout, "
+                        + "@dedup_consumer_statement_time = @@session." + statementTime + ", "
+                        + "@@session.innodb_lock_wait_timeout = " + seconds + ", "
+                        + "@@session.lock_wait_timeout = " + seconds + ", "
+                        + "@@session." + statementTime + " = " + statementLimit,
+                    "SET @@session.innodb_lock_wait_timeout = @dedup_consumer_row_lock_wait, "
+                        + "@@session.lock_wait_timeout = @dedup_consumer_metadata_lock_wait, "
+                        + "@@session." + statementTime + " = @dedup_consumer_statement_time"};
+            }
+            case H2 -> new String[] {null, null};
+        };
     }
 
     /** {@code INSERT ... VALUES (...), (...)} with {@code rows} rows; rendered once per size, then reused. */

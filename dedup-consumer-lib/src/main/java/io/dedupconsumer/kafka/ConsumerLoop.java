@@ -75,12 +75,13 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
     private RuntimeException fatal;
     private volatile boolean closing;
 
-    ConsumerLoop(DedupConsumerRunner.Builder<K, V> b, Consumer<byte[], byte[]> consumer, DeadLetterPublisher deadLetters,
-            RecordDecoder<K, V> decoder, RunnerMetrics metrics, PartitionStates states, String name) {
+    ConsumerLoop(DedupConsumerRunner.Builder<K, V> b, Deduplicator deduplicator, Consumer<byte[], byte[]> consumer,
+            DeadLetterPublisher deadLetters, RecordDecoder<K, V> decoder, RunnerMetrics metrics, PartitionStates states,
+            String name) {
         this.consumer = consumer;
         this.deadLetters = deadLetters;
         this.decoder = decoder;
-        this.deduplicator = b.deduplicator;
+        this.deduplicator = deduplicator;
         this.handler = b.handler;
         this.topics = List.copyOf(b.topics);
         this.mode = b.mode;
@@ -161,6 +162,11 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
                 try {
                     result = deduplicator.process(decoded.record(), handler);
                 } catch (DatabaseUnavailableException e) {
+                    if (e.reason() == DatabaseUnavailableException.Reason.TIMED_OUT) {
+                        databaseAvailable(); // it answered: this record's rows are locked, the others may not be
+                        p.retryAt(raw.offset(), afterTimeout(raw, e));
+                        break;
+                    }
                     outage(e);
                     outage = true;
                     p.stopAt(raw.offset());
@@ -220,16 +226,20 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
             }
             Slot<K, V> failed = work.get(result.failedIndex());
             List<Slot<K, V>> rest = new ArrayList<>(work.subList(result.failedIndex() + 1, work.size()));
-            if (result.failure() instanceof DatabaseUnavailableException e) {
+            if (result.failure() instanceof DatabaseUnavailableException e
+                    && e.reason() != DatabaseUnavailableException.Reason.TIMED_OUT) {
                 outage(e);
                 break;
             }
-            databaseAvailable(); // it answered, with an error of this record
-            RecordProcessingException e = (RecordProcessingException) result.failure();
-            failed.retryAt = nextAttempt(failed.raw, e);
-            if (failed.retryAt == null) {
-                failed.gaveUp = e;
+            databaseAvailable(); // it answered, with an error of this record (or a timeout on its locked rows)
+            if (result.failure() instanceof DatabaseUnavailableException timedOut) {
+                failed.retryAt = afterTimeout(failed.raw, timedOut);
             } else {
+                RecordProcessingException e = (RecordProcessingException) result.failure();
+                failed.retryAt = nextAttempt(failed.raw, e);
+                failed.gaveUp = failed.retryAt == null ? e : null;
+            }
+            if (failed.retryAt != null) {
                 TopicPartition partition = partition(failed.raw);
                 rest.removeIf(slot -> partition(slot.raw).equals(partition));
             }
@@ -316,13 +326,34 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
         return clock.instant().plus(delay);
     }
 
+    /**
+     * A record's transaction outlasted the transaction timeout on a lock or a statement: retried after a backoff,
+     * without end and never dead-lettered (the rows it waits for are another transaction's, not its fault), while its
+     * partition pauses and the others go on.
+     */
+    private Instant afterTimeout(ConsumerRecord<byte[], byte[]> raw, DatabaseUnavailableException e) {
+        int attempt = states.timedOut(partition(raw), raw.offset());
+        Duration delay = backoff.delay(attempt);
+        metrics.timeoutRetry();
+        log.warn("consumer {}: {} timed out waiting for a lock or a statement ({} times in a row); its partition pauses "
+                + "for {} ms and retries it, the others go on; it is never dead-lettered for this: {}", name,
+                coordinates(raw), attempt, delay.toMillis(), e.getMessage());
+        return clock.instant().plus(delay);
+    }
+
     private void outage(DatabaseUnavailableException e) {
         outageFailures++;
         Duration delay = backoff.delay(outageFailures);
         metrics.databaseRetry();
-        log.warn("consumer {}: the database is unavailable (attempt {}); every partition pauses for {} ms and nothing is "
-                + "committed past the last database commit: {}", name, outageFailures, delay.toMillis(),
-                e.getCause() != null ? e.getCause().toString() : e.toString());
+        if (e.reason() == DatabaseUnavailableException.Reason.REFUSED) {
+            log.error("consumer {}: the database refuses the consumer's work (attempt {}); every partition pauses for {} "
+                    + "ms, nothing is dead-lettered and nothing committed past the last database commit until it is "
+                    + "fixed: {}", name, outageFailures, delay.toMillis(), e.getMessage());
+        } else {
+            log.warn("consumer {}: the database is unavailable (attempt {}); every partition pauses for {} ms and nothing "
+                    + "is committed past the last database commit: {}", name, outageFailures, delay.toMillis(),
+                    e.getCause() != null ? e.getCause().toString() : e.toString());
+        }
         outageUntil = clock.instant().plus(delay);
     }
 

@@ -22,17 +22,22 @@ public record DeadLetterBudget(Duration perStep) {
 
     /** A fifth of the consumer's poll interval per step, between 1 and 30 seconds. */
     public static DeadLetterBudget of(Map<String, ?> consumerConfig) {
+        Duration step = maxPollInterval(consumerConfig).dividedBy(5);
+        return new DeadLetterBudget(step.compareTo(MAX_STEP) > 0 ? MAX_STEP : step.compareTo(MIN_STEP) < 0 ? MIN_STEP : step);
+    }
+
+    /** The consumer's {@code max.poll.interval.ms}, or Kafka's default when it is not set (or not a number). */
+    static Duration maxPollInterval(Map<String, ?> consumerConfig) {
         long interval = DEFAULT_MAX_POLL_INTERVAL_MS;
         Object configured = consumerConfig.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
         if (configured != null) {
             try {
                 interval = Long.parseLong(configured.toString().trim());
             } catch (NumberFormatException e) {
-                // Kafka refuses it when the consumer starts; the default budget meanwhile
+                // Kafka refuses it when the consumer starts; the default meanwhile
             }
         }
-        Duration step = Duration.ofMillis(interval / 5);
-        return new DeadLetterBudget(step.compareTo(MAX_STEP) > 0 ? MAX_STEP : step.compareTo(MIN_STEP) < 0 ? MIN_STEP : step);
+        return Duration.ofMillis(interval);
     }
 
     /**

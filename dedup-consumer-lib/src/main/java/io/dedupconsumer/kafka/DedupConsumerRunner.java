@@ -1,6 +1,7 @@
 package io.dedupconsumer.kafka;
 
 import io.dedupconsumer.core.ConflictPolicy;
+import io.dedupconsumer.core.DatabaseUnavailableException;
 import io.dedupconsumer.core.Deduplicator;
 import io.dedupconsumer.core.RecordHandler;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,8 +50,13 @@ import org.slf4j.LoggerFactory;
  *       dedup key, a {@code CONFLICT} under {@link ConflictPolicy#DEAD_LETTER} — are dead-lettered at once, with their
  *       original bytes and headers plus {@link DeadLetterHeaders}. A failed dead-letter send is retried; the offset
  *       waits for it.</li>
- *   <li>While the database is unavailable every partition pauses and the runner retries forever with capped backoff;
- *       nothing is dead-lettered and nothing committed past the last database commit.</li>
+ *   <li>While the database is unavailable, or refuses the work whatever the record (the dedup table missing, a
+ *       read-only database, a denied permission: logged at ERROR), every partition pauses and the runner retries
+ *       forever with capped backoff; nothing is dead-lettered and nothing committed past the last database commit.
+ *       What can be checked is checked when the runner starts, which then refuses to run.</li>
+ *   <li>A record whose rows another transaction keeps locked times out within the deduplicator's transaction timeout
+ *       (a fifth of {@code max.poll.interval.ms} by default) and is retried after a backoff without end, never
+ *       dead-lettered; only its partition pauses, so the consumer stays in its group.</li>
  * </ul>
  *
  * <p>Run it on a thread of your own ({@code new Thread(runner).start()}) and call {@link #close()} from another thread
@@ -74,6 +80,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
     private final Duration shutdownTimeout;
     private final RetentionGuard retentionGuard;
     private final List<String> topics;
+    private final Deduplicator deduplicator;
     private final String name;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -84,6 +91,8 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         consumerProperties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // Kafka's default is read_uncommitted: records of transactions later aborted would be applied.
         consumerProperties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // Throws when a chosen transaction timeout does not fit the poll interval: before any client is created.
+        this.deduplicator = b.deduplicator.forPollInterval(DeadLetterBudget.maxPollInterval(consumerProperties));
         String group = String.valueOf(consumerProperties.get(ConsumerConfig.GROUP_ID_CONFIG));
         String runnerId = group + "-" + RUNNERS.incrementAndGet();
         Map<String, Object> producerProperties = b.producerProperties != null ? new HashMap<>(b.producerProperties)
@@ -106,10 +115,11 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         }
         PartitionStates states = new PartitionStates();
         this.metrics = new RunnerMetrics(b.meterRegistry, b.deduplicator.consumerName(), runnerId, states::pausedCount);
-        this.loop = new ConsumerLoop<>(b, consumer, deadLetters, decoder, metrics, states, group);
+        this.loop = new ConsumerLoop<>(b, deduplicator, consumer, deadLetters, decoder, metrics, states, group);
         // Keys only: values may be secrets (sasl.jaas.config, ssl.*.password). Kafka logs its own configs masked.
-        log.info("consumer {}: runner built for topics {} in {} mode, {} on conflict, {} attempts; consumer settings {}, "
-                + "dead-letter producer settings {}", group, b.topics, b.mode, b.conflictPolicy, b.maxAttempts,
+        log.info("consumer {}: runner built for topics {} in {} mode, {} on conflict, {} attempts, transactions bounded "
+                + "by {} ms; consumer settings {}, dead-letter producer settings {}", group, b.topics, b.mode,
+                b.conflictPolicy, b.maxAttempts, deduplicator.transactionTimeout().toMillis(),
                 new TreeSet<>(consumerProperties.keySet()), new TreeSet<>(producerProperties.keySet()));
     }
 
@@ -131,8 +141,9 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
      * done and closes the consumer and the dead-letter producer. Call it once.
      *
      * @throws IllegalStateException when called a second time or after {@link #close()}, when the
-     *     {@linkplain Builder#retentionGuard(RetentionGuard) retention guard} refuses the topics (nothing is consumed),
-     *     or when a {@code CONFLICT} stopped the runner under {@link ConflictPolicy#FAIL} (the conflicting record's
+     *     {@linkplain Builder#retentionGuard(RetentionGuard) retention guard} refuses the topics, when the database
+     *     refuses the dedup table's work ({@link Deduplicator#checkDatabase()}: the table missing, its name a reserved
+     *     word, a read-only database, a missing privilege; nothing is consumed in either case), or when a {@code CONFLICT} stopped the runner under {@link ConflictPolicy#FAIL} (the conflicting record's
      *     offset is not committed)
      * @throws org.apache.kafka.common.KafkaException when the consumer fails for good (authorization, no offset reset
      *     policy, ...); completed work has been committed
@@ -148,6 +159,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
             if (retentionGuard != null) {
                 retentionGuard.check(topics); // throws when the dedup window is shorter than a topic's retention
             }
+            checkDatabase();
             loop.run();
         } finally {
             closeClients();
@@ -182,6 +194,16 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Refuses to start on a database that refuses the work; one that cannot be reached now is waited for. */
+    private void checkDatabase() {
+        try {
+            deduplicator.checkDatabase();
+        } catch (DatabaseUnavailableException e) {
+            log.warn("consumer {}: {}; starting all the same, the runner waits for the database like for any outage", name,
+                    e.getMessage());
         }
     }
 
@@ -452,9 +474,12 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         }
 
         /**
-         * Creates the runner, its consumer and its dead-letter producer (which connect lazily).
+         * Creates the runner, its consumer and its dead-letter producer (which connect lazily). The deduplicator's
+         * transactions are fitted to the consumer's {@code max.poll.interval.ms} ({@link Deduplicator#forPollInterval}).
          *
          * @throws IllegalStateException naming a missing setting
+         * @throws IllegalArgumentException naming {@code transactionTimeout} when the deduplicator's chosen one does
+         *     not fit {@code max.poll.interval.ms}
          * @throws org.apache.kafka.common.config.ConfigException when Kafka rejects a client setting
          */
         public DedupConsumerRunner<K, V> build() {

@@ -18,22 +18,35 @@ import org.apache.kafka.common.TopicPartition;
 final class PartitionStates {
 
     private final Map<TopicPartition, Attempts> attempts = new HashMap<>();
+    /** Timeouts on locked rows, counted apart: they never use up a record's attempts. */
+    private final Map<TopicPartition, Attempts> timeouts = new HashMap<>();
     private final Map<TopicPartition, Instant> pausedUntil = new HashMap<>();
     private final AtomicInteger paused = new AtomicInteger();
 
     /** Counts a failure of the record at {@code offset}; returns how many times in a row it has failed. */
     int failed(TopicPartition partition, long offset) {
-        Attempts previous = attempts.get(partition);
+        return count(attempts, partition, offset);
+    }
+
+    /** Counts a timeout of the record at {@code offset}; returns how many times in a row it has timed out. */
+    int timedOut(TopicPartition partition, long offset) {
+        return count(timeouts, partition, offset);
+    }
+
+    private static int count(Map<TopicPartition, Attempts> counts, TopicPartition partition, long offset) {
+        Attempts previous = counts.get(partition);
         int count = previous != null && previous.offset == offset ? previous.count + 1 : 1;
-        attempts.put(partition, new Attempts(offset, count));
+        counts.put(partition, new Attempts(offset, count));
         return count;
     }
 
-    /** Forgets the failures of records before {@code nextOffset}: they are done. */
+    /** Forgets the failures and timeouts of records before {@code nextOffset}: they are done. */
     void doneBefore(TopicPartition partition, long nextOffset) {
-        Attempts previous = attempts.get(partition);
-        if (previous != null && previous.offset < nextOffset) {
-            attempts.remove(partition);
+        for (Map<TopicPartition, Attempts> counts : List.of(attempts, timeouts)) {
+            Attempts previous = counts.get(partition);
+            if (previous != null && previous.offset < nextOffset) {
+                counts.remove(partition);
+            }
         }
     }
 
@@ -65,6 +78,7 @@ final class PartitionStates {
     /** Forgets everything about partitions that are no longer assigned. */
     void forget(Collection<TopicPartition> partitions) {
         attempts.keySet().removeAll(partitions);
+        timeouts.keySet().removeAll(partitions);
         pausedUntil.keySet().removeAll(partitions);
         paused.set(pausedUntil.size());
     }

@@ -19,6 +19,7 @@ final class RunnerMetrics {
     private final Counter commits;
     private final Counter recordRetries;
     private final Counter databaseRetries;
+    private final Counter timeoutRetries;
     private final Gauge paused;
 
     RunnerMetrics(MeterRegistry registry, String consumer, String runner, IntSupplier pausedPartitions) {
@@ -37,6 +38,8 @@ final class RunnerMetrics {
                 .tag("consumer", consumer).tag("kind", "record").register(registry);
         databaseRetries = Counter.builder("dedup.retries").description("Records put back for a later attempt")
                 .tag("consumer", consumer).tag("kind", "database-unavailable").register(registry);
+        timeoutRetries = Counter.builder("dedup.retries").description("Records put back for a later attempt")
+                .tag("consumer", consumer).tag("kind", "timed-out").register(registry);
         paused = Gauge.builder("dedup.runner.paused.partitions", pausedPartitions::getAsInt)
                 .description("Partitions paused while a record waits for its next attempt or the database returns")
                 .tag("consumer", consumer).tag("runner", runner).strongReference(true).register(registry);
@@ -60,6 +63,10 @@ final class RunnerMetrics {
 
     void databaseRetry() {
         databaseRetries.increment();
+    }
+
+    void timeoutRetry() {
+        timeoutRetries.increment();
     }
 
     /** Removes the per-runner gauge; the counters are shared by the consumer's runners and stay. */

@@ -25,8 +25,10 @@ import org.springframework.util.backoff.BackOff;
  * from these).
  *
  * <ul>
- *   <li>A database outage ({@link DatabaseUnavailableException}) is retried without end and never dead-lettered:
- *       the record's effect has not happened, and skipping it would lose it.</li>
+ *   <li>A database outage ({@link DatabaseUnavailableException}: unreachable, refusing the work whatever the record —
+ *       the dedup table missing, read-only, permission denied — or a lock that outlasts the transaction timeout) is
+ *       retried without end and never dead-lettered: the record's effect has not happened, it is not the record's
+ *       fault, and skipping it would lose it.</li>
  *   <li>A record no retry can fix — undeserializable, without a usable dedup key, or in conflict
  *       ({@link UnprocessableRecordException}) — is dead-lettered at once.</li>
  *   <li>Any other failure of the listener is retried with backoff, then dead-lettered.</li>

@@ -47,9 +47,26 @@ final class ListenerFailures {
                     + "operator resolves it: {}", listener, coordinates(record), attempt,
                     DedupErrorHandling.find(failure, UnresolvedConflictException.class).getMessage());
         } else if (DedupErrorHandling.find(failure, DatabaseUnavailableException.class) != null) {
-            count("dedup.retries", "kind", "database-unavailable");
-            log.warn("{}: {} attempt {} failed, the database is unavailable; retried without end, never dead-lettered: {}",
-                    listener, coordinates(record), attempt, DedupErrorHandling.rootCause(failure).toString());
+            DatabaseUnavailableException unavailable = DedupErrorHandling.find(failure, DatabaseUnavailableException.class);
+            switch (unavailable.reason()) {
+                case REFUSED -> {
+                    count("dedup.retries", "kind", "database-unavailable");
+                    log.error("{}: {} attempt {} failed, the database refuses the consumer's work; retried without end, "
+                            + "never dead-lettered, until it is fixed: {}", listener, coordinates(record), attempt,
+                            unavailable.getMessage());
+                }
+                case TIMED_OUT -> {
+                    count("dedup.retries", "kind", "timed-out");
+                    log.warn("{}: {} attempt {} timed out on a lock or a statement; retried without end, never "
+                            + "dead-lettered: {}", listener, coordinates(record), attempt, unavailable.getMessage());
+                }
+                default -> {
+                    count("dedup.retries", "kind", "database-unavailable");
+                    log.warn("{}: {} attempt {} failed, the database is unavailable; retried without end, never "
+                            + "dead-lettered: {}", listener, coordinates(record), attempt,
+                            DedupErrorHandling.rootCause(failure).toString());
+                }
+            }
         } else {
             count("dedup.retries", "kind", "record");
             log.warn("{}: {} attempt {} failed and rolled back; retried after the backoff: {}", listener,

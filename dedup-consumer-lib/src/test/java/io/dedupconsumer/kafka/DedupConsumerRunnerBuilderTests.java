@@ -54,6 +54,26 @@ class DedupConsumerRunnerBuilderTests {
     }
 
     @Test
+    void aTransactionTimeoutThatDoesNotFitThePollIntervalIsRefusedAtBuild() {
+        Deduplicator slow = Deduplicator.builder().consumerName("orders").dedupKey(DedupKey.recordKey())
+                .dataSource(dataSource).transactionTimeout(Duration.ofSeconds(20)).build();
+
+        assertThatThrownBy(() -> valid().deduplicator(slow).consumerProperty("max.poll.interval.ms", 60_000).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("transactionTimeout")
+                .hasMessageContaining("max.poll.interval.ms");
+        assertThat(slow.forPollInterval(Duration.ofSeconds(61))).isSameAs(slow);
+    }
+
+    @Test
+    void withoutAChosenTransactionTimeoutTheRunnerFitsItToThePollInterval() {
+        assertThat(deduplicator.transactionTimeout()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(deduplicator.forPollInterval(Duration.ofSeconds(30)).transactionTimeout()).isEqualTo(Duration.ofSeconds(6));
+        assertThat(deduplicator.forPollInterval(Duration.ofMillis(2_000)).transactionTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> Deduplicator.builder().transactionTimeout(Duration.ofMillis(500)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("transactionTimeout");
+    }
+
+    @Test
     void autoCommitIsRefusedWhetherGivenAsTextOrBoolean() {
         assertThatThrownBy(() -> valid().consumerProperty("enable.auto.commit", "true"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("enable.auto.commit");

@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -48,6 +49,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * One test's real parts: a fresh topic and its dead-letter topic on the shared broker, a fresh database with the
@@ -115,6 +117,12 @@ final class RunnerFixture implements AutoCloseable {
 
     /** Outcome of one record as the runner's listener saw it. */
     record Seen(String key, int partition, long offset, Outcome outcome) {
+    }
+
+    /** MariaDB and PostgreSQL, each in both processing modes: the arguments of a test that holds for all four. */
+    static Stream<Arguments> databasesAndModes() {
+        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql())
+                .flatMap(db -> Stream.of(ProcessingMode.values()).map(mode -> Arguments.of(db, mode)));
     }
 
     // ------------------------------------------------------------------------------------------- building

@@ -213,6 +213,22 @@ class DeduplicatedListenerTests {
     }
 
     @Test
+    void aMissingDedupTableIsRetriedLikeAnOutageAndNeverDeadLettered() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        application(EffectListener.class).withBean(MeterRegistry.class, () -> meters).run(context -> {
+            jdbc.execute("RENAME TABLE dedup_record TO dedup_record_away"); // a failed deploy, a misnamed table
+            send(broker, event(topic, "e1", "{\"id\":\"e1\"}"));
+            // dedup.retry.max-attempts=2 would dead-letter a failing listener after 2 attempts.
+            await().atMost(TIMEOUT).until(() -> outageFailures(meters) >= 3);
+            assertThat(broker.readAll(topic + "-dlt", 0, Duration.ofSeconds(1))).isEmpty();
+            jdbc.execute("RENAME TABLE dedup_record_away TO dedup_record");
+            await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 1);
+            assertThat(effects()).containsExactly("e1");
+            assertThat(broker.readAll(topic + "-dlt", 0, Duration.ofSeconds(1))).isEmpty();
+        });
+    }
+
+    @Test
     void anApplicationsOwnErrorHandlerNeverSeesADatabaseOutageAndStillHandlesListenerFailures() {
         TestDatabase mariadb = TestDatabase.mariadb();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
