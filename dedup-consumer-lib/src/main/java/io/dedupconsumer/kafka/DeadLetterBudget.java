@@ -27,7 +27,7 @@ public record DeadLetterBudget(Duration perStep) {
     }
 
     /** The consumer's {@code max.poll.interval.ms}, or Kafka's default when it is not set (or not a number). */
-    static Duration maxPollInterval(Map<String, ?> consumerConfig) {
+    public static Duration maxPollInterval(Map<String, ?> consumerConfig) {
         long interval = DEFAULT_MAX_POLL_INTERVAL_MS;
         Object configured = consumerConfig.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
         if (configured != null) {

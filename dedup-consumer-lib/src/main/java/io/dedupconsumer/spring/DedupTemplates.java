@@ -1,12 +1,16 @@
 package io.dedupconsumer.spring;
 
+import io.dedupconsumer.core.DatabaseUnavailableException;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.Deduplicator;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the {@link DedupTemplate}s of an application from its shared {@link DedupListenerSettings}, one per consumer
@@ -17,6 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * tells that the deduplicating machinery is active. Thread-safe.
  */
 public final class DedupTemplates {
+
+    private static final Logger log = LoggerFactory.getLogger(DedupTemplates.class);
 
     private final DedupListenerSettings settings;
     private final SpringTransactionRunner transactions;
@@ -52,6 +58,27 @@ public final class DedupTemplates {
             builder.meterRegistry(meterRegistry);
         }
         return new DedupTemplate(builder.build(), settings.conflictPolicy());
+    }
+
+    /**
+     * The template of a {@code @Deduplicated} listener: its transactions bounded below the container's poll interval
+     * ({@link Deduplicator#forPollInterval}), and the database checked before any container starts
+     * ({@link Deduplicator#checkDatabase()}).
+     *
+     * @throws IllegalStateException when the database refuses the dedup table's work (missing, misnamed, read-only,
+     *     not permitted); a database that cannot be reached now is logged and waited for, like any outage
+     */
+    DedupTemplate createForListener(String listener, String consumerName, DedupKey key, Duration maxPollInterval) {
+        Deduplicator deduplicator = create(consumerName, key).deduplicator().forPollInterval(maxPollInterval);
+        try {
+            deduplicator.checkDatabase();
+        } catch (DatabaseUnavailableException e) {
+            log.warn("{}: {}; starting all the same, the listener waits for the database like for any outage", listener,
+                    e.getMessage());
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(listener + ": " + e.getMessage(), e);
+        }
+        return new DedupTemplate(deduplicator, settings.conflictPolicy());
     }
 
     /** The settings the templates share. */

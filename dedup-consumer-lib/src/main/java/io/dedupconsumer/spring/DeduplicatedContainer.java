@@ -1,5 +1,6 @@
 package io.dedupconsumer.spring;
 
+import io.dedupconsumer.kafka.DeadLetterBudget;
 import io.dedupconsumer.core.DedupKey;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -96,7 +97,7 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
         DedupKey key = key(listener, settings);
         DedupTemplate template;
         try {
-            template = templates.create(consumer, key);
+            template = templates.createForListener(listener, consumer, key, DeadLetterBudget.maxPollInterval(consumerConfig));
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(listener + ": " + e.getMessage(), e);
         }

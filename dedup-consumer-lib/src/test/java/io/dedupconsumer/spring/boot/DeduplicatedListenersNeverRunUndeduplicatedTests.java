@@ -149,6 +149,16 @@ class DeduplicatedListenersNeverRunUndeduplicatedTests {
     }
 
     @Test
+    void refusesToStartWhenTheDedupTableIsMissing() {
+        runner.withBean(AnnotatedListener.class).withPropertyValues("dedup.schema.migrate=false")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).hasStackTraceContaining("AnnotatedListener.on")
+                            .hasStackTraceContaining("dedup_record");
+                });
+    }
+
+    @Test
     void readsOnlyCommittedRecordsEvenWhenBootSaysReadUncommitted() {
         runner.withBean(AnnotatedListener.class).withPropertyValues("spring.kafka.consumer.isolation-level=read-uncommitted")
                 .run(context -> {
