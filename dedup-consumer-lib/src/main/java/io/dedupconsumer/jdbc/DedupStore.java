@@ -2,6 +2,7 @@ package io.dedupconsumer.jdbc;
 
 import java.sql.Array;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -70,7 +71,6 @@ public final class DedupStore {
      */
     private volatile boolean duplicatesSeen;
     /** MySQL dialect only: whether the server is MariaDB (its statement timeout has another name); read once. */
-    private volatile Boolean mariadb;
 
     private DedupStore(String table, Dialect dialect) {
         this.table = table;
@@ -295,26 +295,12 @@ public final class DedupStore {
      * nothing is changed.
      */
     public void limitTime(Connection connection, Duration timeout) throws SQLException {
-        Statements sql = statements(connection);
-        execute(connection, sql.timeLimit(timeout, isMariadb(connection, sql))[0]);
+        execute(connection, statements(connection).limitTime(timeout));
     }
 
     /** Puts back the session settings {@link #limitTime(Connection, Duration)} changed (MySQL and MariaDB only). */
     public void restoreTime(Connection connection) throws SQLException {
-        Statements sql = statements(connection);
-        execute(connection, sql.timeLimit(Duration.ZERO, isMariadb(connection, sql))[1]);
-    }
-
-    private boolean isMariadb(Connection connection, Statements sql) throws SQLException {
-        if (sql.dialect != Dialect.MYSQL) {
-            return false;
-        }
-        Boolean known = mariadb;
-        if (known == null) {
-            known = connection.getMetaData().getDatabaseProductVersion().contains("MariaDB");
-            mariadb = known;
-        }
-        return known;
+        execute(connection, statements(connection).restoreTime);
     }
 
     private static void execute(Connection connection, String sql) throws SQLException {
@@ -447,8 +433,10 @@ public final class DedupStore {
         if (sql == null) {
             Dialect dialect = configuredDialect != null ? configuredDialect : Dialect.detect(connection);
             // MariaDB Connector/J logs every error packet with its text, a provoked duplicate's business key included
-            String driver = connection.getMetaData().getDriverName();
-            sql = new Statements(dialect, table, driver != null && driver.contains("MariaDB"));
+            DatabaseMetaData metaData = connection.getMetaData();
+            String driver = metaData.getDriverName();
+            boolean mariadbServer = dialect == Dialect.MYSQL && metaData.getDatabaseProductVersion().contains("MariaDB");
+            sql = new Statements(dialect, table, mariadbServer, driver != null && driver.contains("MariaDB"));
             statements = sql;
         }
         return sql;

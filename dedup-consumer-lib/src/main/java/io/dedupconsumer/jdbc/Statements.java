@@ -45,6 +45,10 @@ final class Statements {
     final String purge;
     /** A one-row, one-column query of the database's current time, the clock {@code processed_at} is written by. */
     final String currentTime;
+    /** Puts back the session settings {@link #limitTime} changed (MySQL and MariaDB), else {@code null}. */
+    final String restoreTime;
+    private final boolean mariadbServer;
+    private volatile TimeLimit timeLimit;
     /** Reads every column the library uses and no row: fails when the table, a column or the name is unusable. */
     final String probe;
     private final String table;
@@ -54,11 +58,17 @@ final class Statements {
     private final AtomicReferenceArray<String> multiKeyFinds = new AtomicReferenceArray<>(CHUNK + 1);
 
     /**
+     * @param mariadbServer on MySQL, whether the server is MariaDB (its statement time limit has another name)
      * @param lookUpFirst on MySQL, whether to read a key before inserting it (MariaDB Connector/J, see {@link #lookUp})
      */
-    Statements(Dialect dialect, String table, boolean lookUpFirst) {
+    Statements(Dialect dialect, String table, boolean mariadbServer, boolean lookUpFirst) {
         this.dialect = dialect;
         this.table = table;
+        this.mariadbServer = mariadbServer;
+        this.restoreTime = dialect != Dialect.MYSQL ? null
+                : "SET @@session.innodb_lock_wait_timeout = @dedup_consumer_row_lock_wait, "
+                        + "@@session.lock_wait_timeout = @dedup_consumer_metadata_lock_wait, "
+                        + "@@session." + statementTime() + " = @dedup_consumer_statement_time";
         String now = switch (dialect) {
             case MYSQL -> "UTC_TIMESTAMP(3)";
             case POSTGRESQL -> "statement_timestamp()";
@@ -108,9 +118,9 @@ final class Statements {
     }
 
     /**
-     * The statements that bound every lock wait and every statement of the current transaction by {@code timeout}
-     * (rounded up to whole seconds where the database counts in seconds), and those that undo them: {@code [limit,
-     * restore]}, either {@code null} when there is nothing to run.
+     * The statement that bounds every lock wait and every statement of the current transaction by {@code timeout}
+     * (rounded up to whole seconds where the database counts in seconds), or {@code null} when there is nothing to run;
+     * {@link #restoreTime} undoes it.
      * <ul>
      *   <li>PostgreSQL: {@code lock_timeout} and {@code statement_timeout} through {@code set_config(..., true)}, i.e.
      *       {@code SET LOCAL}: they end with the transaction, nothing to restore.</li>
@@ -122,28 +132,39 @@ final class Statements {
      *   <li>H2, the embedded demo database: nothing (its own lock timeout applies).</li>
      * </ul>
      */
-    String[] timeLimit(Duration timeout, boolean mariadb) {
+    String limitTime(Duration timeout) {
+        TimeLimit cached = timeLimit;
+        if (cached == null || !cached.timeout.equals(timeout)) {
+            cached = new TimeLimit(timeout, renderTimeLimit(timeout));
+            timeLimit = cached;
+        }
+        return cached.sql;
+    }
+
+    private String renderTimeLimit(Duration timeout) {
         long millis = Math.max(1, timeout.toMillis());
         long seconds = Math.max(1, (millis + 999) / 1000);
         return switch (dialect) {
-            case POSTGRESQL -> new String[] {"SELECT set_config('lock_timeout', '" + millis + "ms', true), "
-                    + "set_config('statement_timeout', '" + millis + "ms', true)", null};
-            case MYSQL -> {
-                String statementTime = mariadb ? "max_statement_time" : "max_execution_time";
-                String statementLimit = mariadb ? String.format(Locale.ROOT, "%.3f", millis / 1000.0)
-                        : Long.toString(millis);
-                yield new String[] {"SET @dedup_consumer_row_lock_wait = @@session.innodb_lock_wait_timeout, "
-                        + "@dedup_consumer_metadata_lock_wait = @@session.lock_wait_timeout, "
-                        + "@dedup_consumer_statement_time = @@session." + statementTime + ", "
-                        + "@@session.innodb_lock_wait_timeout = " + seconds + ", "
-                        + "@@session.lock_wait_timeout = " + seconds + ", "
-                        + "@@session." + statementTime + " = " + statementLimit,
-                    "SET @@session.innodb_lock_wait_timeout = @dedup_consumer_row_lock_wait, "
-                        + "@@session.lock_wait_timeout = @dedup_consumer_metadata_lock_wait, "
-                        + "@@session." + statementTime + " = @dedup_consumer_statement_time"};
-            }
-            case H2 -> new String[] {null, null};
+            case POSTGRESQL -> "SELECT set_config('lock_timeout', '" + millis + "ms', true), "
+                    + "set_config('statement_timeout', '" + millis + "ms', true)";
+            case MYSQL -> "SET @dedup_consumer_row_lock_wait = @@session.innodb_lock_wait_timeout, "
+                    + "@dedup_consumer_metadata_lock_wait = @@session.lock_wait_timeout, "
+                    + "@dedup_consumer_statement_time = @@session." + statementTime() + ", "
+                    + "@@session.innodb_lock_wait_timeout = " + seconds + ", "
+                    + "@@session.lock_wait_timeout = " + seconds + ", "
+                    + "@@session." + statementTime() + " = "
+                    + (mariadbServer ? String.format(Locale.ROOT, "%.3f", millis / 1000.0) : Long.toString(millis));
+            case H2 -> null;
         };
+    }
+
+    /** MariaDB's statement time limit is {@code max_statement_time} (seconds), MySQL's {@code max_execution_time} (ms). */
+    private String statementTime() {
+        return mariadbServer ? "max_statement_time" : "max_execution_time";
+    }
+
+    /** The last rendered {@link #limitTime}: a deduplicator's timeout is fixed, so it is rendered once. */
+    private record TimeLimit(Duration timeout, String sql) {
     }
 
     /** {@code INSERT ... VALUES (...), (...)} with {@code rows} rows; rendered once per size, then reused. */
