@@ -48,10 +48,8 @@ class DeduplicatedListenerTests {
 
     @BeforeEach
     void freshDatabase() {
-        database = TestDatabase.mariadb().create("spring_listener");
+        database = EndToEnd.listenerDatabase("spring_listener");
         jdbc = new JdbcTemplate(database);
-        jdbc.execute("CREATE TABLE effect (event_id VARCHAR(64) NOT NULL)");
-        jdbc.execute("CREATE TABLE audit (event_id VARCHAR(64) NOT NULL)");
     }
 
     @AfterEach
@@ -64,13 +62,7 @@ class DeduplicatedListenerTests {
     }
 
     private ApplicationContextRunner application(Class<?> listener, Supplier<DataSource> dataSource) {
-        ApplicationContextRunner runner = new ApplicationContextRunner()
-                .withConfiguration(EndToEnd.AUTO_CONFIGURATIONS)
-                .withBean("dataSource", DataSource.class, dataSource)
-                .withPropertyValues(EndToEnd.properties(broker, topic, group).toArray(String[]::new))
-                .withBean(Auditor.class)
-                .withBean(listener);
-        return runner;
+        return EndToEnd.application(broker, topic, group, listener, dataSource);
     }
 
     private String schema() {

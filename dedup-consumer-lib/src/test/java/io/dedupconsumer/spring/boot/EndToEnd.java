@@ -1,15 +1,21 @@
 package io.dedupconsumer.spring.boot;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.dedupconsumer.testkit.KafkaBroker;
+import io.dedupconsumer.testkit.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.ClassUtils;
 
 /** What the end-to-end tests share: the auto-configurations of a small application, its properties, a producer. */
@@ -44,6 +50,26 @@ final class EndToEnd {
                 "spring.kafka.consumer.max-poll-records=100",
                 "dedup.retry.initial-interval=50ms", "dedup.retry.max-interval=100ms", "dedup.retry.max-attempts=2",
                 "test.topic=" + topic, "test.group=" + group);
+    }
+
+    /** A fresh MariaDB schema with the tables the listeners write: {@code effect} and {@code audit}. */
+    static HikariDataSource listenerDatabase(String prefix) {
+        HikariDataSource database = TestDatabase.mariadb().create(prefix);
+        JdbcTemplate jdbc = new JdbcTemplate(database);
+        jdbc.execute("CREATE TABLE effect (event_id VARCHAR(64) NOT NULL)");
+        jdbc.execute("CREATE TABLE audit (event_id VARCHAR(64) NOT NULL)");
+        return database;
+    }
+
+    /** An application with {@code listener}, its {@code DataSource}, an {@link Auditor} and {@link #properties}. */
+    static ApplicationContextRunner application(KafkaBroker broker, String topic, String group, Class<?> listener,
+            Supplier<DataSource> dataSource) {
+        return new ApplicationContextRunner()
+                .withConfiguration(AUTO_CONFIGURATIONS)
+                .withBean("dataSource", DataSource.class, dataSource)
+                .withPropertyValues(properties(broker, topic, group).toArray(String[]::new))
+                .withBean(Auditor.class)
+                .withBean(listener);
     }
 
     /** A record for {@code send}: the event id travels in the {@code event-id} header, or nowhere when {@code null}. */

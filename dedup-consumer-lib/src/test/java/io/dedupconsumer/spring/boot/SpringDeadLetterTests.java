@@ -46,10 +46,8 @@ class SpringDeadLetterTests {
 
     @BeforeEach
     void freshDatabase() {
-        database = TestDatabase.mariadb().create("spring_dlt");
+        database = EndToEnd.listenerDatabase("spring_dlt");
         jdbc = new JdbcTemplate(database);
-        jdbc.execute("CREATE TABLE effect (event_id VARCHAR(64) NOT NULL)");
-        jdbc.execute("CREATE TABLE audit (event_id VARCHAR(64) NOT NULL)");
     }
 
     @AfterEach
@@ -59,12 +57,7 @@ class SpringDeadLetterTests {
 
     private ApplicationContextRunner application(Class<?> listener) {
         String schema = jdbc.queryForObject("SELECT DATABASE()", String.class);
-        return new ApplicationContextRunner()
-                .withConfiguration(EndToEnd.AUTO_CONFIGURATIONS)
-                .withBean("dataSource", DataSource.class, () -> TestDatabase.mariadb().dataSource(schema))
-                .withPropertyValues(EndToEnd.properties(broker, topic, group).toArray(String[]::new))
-                .withBean(Auditor.class)
-                .withBean(listener);
+        return EndToEnd.application(broker, topic, group, listener, () -> TestDatabase.mariadb().dataSource(schema));
     }
 
     @Test
