@@ -6,7 +6,7 @@ import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.MalformedEventException;
 import io.dedupconsumer.examples.inventory.Refusal;
 import io.dedupconsumer.examples.inventory.StockEvent;
-import io.dedupconsumer.jdbc.DedupStore;
+import io.dedupconsumer.jdbc.DedupTable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -188,7 +188,7 @@ final class TopicModel {
         } catch (Exception e) {
             return null;
         }
-        if (key == null || key.isEmpty() || key.codePointCount(0, key.length()) > DedupStore.MAX_KEY_LENGTH) {
+        if (key == null || key.isEmpty() || key.codePointCount(0, key.length()) > DedupTable.MAX_KEY_LENGTH) {
             return null;
         }
         return key;
