@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,10 +63,8 @@ public final class DedupRetention implements AutoCloseable {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
     static final int MAX_BATCH_SIZE = 10_000;
 
-    private final DataSource dataSource;
     private final String table;
-    private final Dialect configuredDialect;
-    private volatile RetentionStatements statements;
+    private final RetentionStatements statements;
     private final Duration window;
     private final int batchSize;
     private final Duration pause;
@@ -82,9 +79,8 @@ public final class DedupRetention implements AutoCloseable {
     private ScheduledExecutorService ownExecutor;
 
     private DedupRetention(Builder b) {
-        this.dataSource = b.dataSource;
         this.table = b.table;
-        this.configuredDialect = b.dialect;
+        this.statements = new RetentionStatements(b.dataSource, b.table, b.dialect);
         this.window = b.window;
         this.batchSize = b.batchSize;
         this.pause = b.pause;
@@ -137,13 +133,13 @@ public final class DedupRetention implements AutoCloseable {
         int batches = 0;
         boolean complete = true;
         try {
-            cutoff = cutoff();
+            cutoff = statements.cutoff(window);
             while (!cutoff.equals(Instant.MIN)) {
                 if (closing.getCount() == 0) {
                     complete = false;
                     break;
                 }
-                int n = deleteBatch(cutoff);
+                int n = statements.deleteBatch(cutoff, batchSize);
                 batches++;
                 total += n;
                 deleted.increment(n);
@@ -183,52 +179,6 @@ public final class DedupRetention implements AutoCloseable {
                     complete ? "" : " (closed)");
         }
         return result;
-    }
-
-    /** The run's cutoff, on the database's clock. */
-    private Instant cutoff() throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            return statements(connection).cutoff(connection, window);
-        }
-    }
-
-    private RetentionStatements statements(Connection connection) throws SQLException {
-        RetentionStatements sql = statements;
-        if (sql == null) {
-            sql = new RetentionStatements(configuredDialect != null ? configuredDialect : Dialect.detect(connection), table);
-            statements = sql;
-        }
-        return sql;
-    }
-
-    /** One batch, one short transaction, one borrowed connection. */
-    private int deleteBatch(Instant cutoff) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
-            if (autoCommit) {
-                connection.setAutoCommit(false);
-            }
-            try {
-                int n = statements(connection).purge(connection, cutoff, batchSize);
-                connection.commit();
-                return n;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    connection.rollback();
-                } catch (SQLException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
-                throw e;
-            } finally {
-                if (autoCommit) {
-                    try {
-                        connection.setAutoCommit(true);
-                    } catch (SQLException ignored) {
-                        // a broken connection: the pool discards it on close
-                    }
-                }
-            }
-        }
     }
 
     /**

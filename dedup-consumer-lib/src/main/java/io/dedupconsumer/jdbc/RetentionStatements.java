@@ -14,11 +14,14 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoField;
 import java.util.Objects;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The retention's two statements on one database: read the database's clock and delete a batch of rows older than a
+ * The retention's two statements on one database: read the database's clock, and delete a batch of rows older than a
  * cutoff read from it. They are the only statements of the library that bind a point in time, which is why the time
- * binding lives here and not with the claim (a claim stamps {@code processed_at} with the database's own clock).
+ * binding lives here and not with the claim (a claim stamps {@code processed_at} with the database's own clock,
+ * {@link Dialect#clock()}). The database is detected from the first connection unless configured.
  */
 final class RetentionStatements {
 
@@ -32,19 +35,22 @@ final class RetentionStatements {
     private static final DateTimeFormatter MYSQL_DATETIME_TEXT = new DateTimeFormatterBuilder()
             .appendPattern("uuuu-MM-dd HH:mm:ss").appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).toFormatter();
 
-    private final Dialect dialect;
-    private final String currentTime;
-    private final String purge;
+    private final DataSource dataSource;
+    private final String table;
+    private final @Nullable Dialect configuredDialect;
+    private volatile @Nullable Sql sql;
 
-    RetentionStatements(Dialect dialect, String table) {
-        this.dialect = dialect;
-        this.currentTime = "SELECT " + dialect.clock();
-        this.purge = switch (dialect) {
-            case MYSQL -> "DELETE FROM " + table + " WHERE processed_at < ? LIMIT ?";
-            case POSTGRESQL -> "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY("
-                    + "SELECT ctid FROM " + table + " WHERE processed_at < ? LIMIT ?))";
-            case H2 -> "DELETE FROM " + table + " WHERE processed_at < ? FETCH FIRST ? ROWS ONLY";
-        };
+    RetentionStatements(DataSource dataSource, String table, @Nullable Dialect dialect) {
+        this.dataSource = dataSource;
+        this.table = table;
+        this.configuredDialect = dialect;
+    }
+
+    /** The cutoff of a run with this window, on a connection of its own (see {@link #cutoff(Connection, Duration)}). */
+    Instant cutoff(Duration window) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return cutoff(connection, window);
+        }
     }
 
     /**
@@ -54,21 +60,52 @@ final class RetentionStatements {
      */
     Instant cutoff(Connection connection, Duration window) throws SQLException {
         Objects.requireNonNull(window, "window");
-        Instant now = currentTime(connection);
+        Sql statements = sql(connection);
+        Instant now;
+        try (PreparedStatement select = connection.prepareStatement(statements.currentTime);
+                ResultSet rs = select.executeQuery()) {
+            rs.next();
+            // MySQL's UTC_TIMESTAMP read as text: the driver would otherwise shift it by the JVM's time zone.
+            now = statements.dialect == Dialect.MYSQL
+                    ? LocalDateTime.parse(rs.getString(1), MYSQL_DATETIME_TEXT).toInstant(ZoneOffset.UTC)
+                    : rs.getObject(1, OffsetDateTime.class).toInstant();
+        }
         if (window.compareTo(Duration.between(EARLIEST_CUTOFF, now)) > 0) {
             return Instant.MIN;
         }
         return now.minus(window);
     }
 
-    private Instant currentTime(Connection connection) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(currentTime); ResultSet rs = select.executeQuery()) {
-            rs.next();
-            if (dialect == Dialect.MYSQL) {
-                // UTC_TIMESTAMP as text: the driver would otherwise shift it by the JVM's time zone.
-                return LocalDateTime.parse(rs.getString(1), MYSQL_DATETIME_TEXT).toInstant(ZoneOffset.UTC);
+    /**
+     * One batch: at most {@code limit} rows processed before {@code cutoff} deleted in one short transaction, on a
+     * connection borrowed for that batch only, so that no purge holds locks long enough to slow the consumers.
+     */
+    int deleteBatch(Instant cutoff, int limit) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            if (autoCommit) {
+                connection.setAutoCommit(false);
             }
-            return rs.getObject(1, OffsetDateTime.class).toInstant();
+            try {
+                int n = purge(connection, cutoff, limit);
+                connection.commit();
+                return n;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    connection.rollback();
+                } catch (SQLException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
+                throw e;
+            } finally {
+                if (autoCommit) {
+                    try {
+                        connection.setAutoCommit(true);
+                    } catch (SQLException ignored) {
+                        // a broken connection: the pool discards it on close
+                    }
+                }
+            }
         }
     }
 
@@ -83,8 +120,9 @@ final class RetentionStatements {
         if (cutoff.isBefore(EARLIEST_CUTOFF)) {
             return 0;
         }
-        try (PreparedStatement delete = connection.prepareStatement(purge)) {
-            if (dialect == Dialect.MYSQL) {
+        Sql statements = sql(connection);
+        try (PreparedStatement delete = connection.prepareStatement(statements.purge)) {
+            if (statements.dialect == Dialect.MYSQL) {
                 // DATETIME has no zone: the table stores UTC. Bound as text because Connector/J reads MariaDB's
                 // protocol version as 5.5.5 and would drop the milliseconds of a temporal parameter.
                 delete.setString(1, MYSQL_DATETIME.format(LocalDateTime.ofInstant(cutoff, ZoneOffset.UTC)));
@@ -93,6 +131,27 @@ final class RetentionStatements {
             }
             delete.setInt(2, limit);
             return delete.executeUpdate();
+        }
+    }
+
+    private Sql sql(Connection connection) throws SQLException {
+        Sql statements = sql;
+        if (statements == null) {
+            statements = Sql.of(configuredDialect != null ? configuredDialect : Dialect.detect(connection), table);
+            sql = statements;
+        }
+        return statements;
+    }
+
+    /** The two statements rendered for one database and one validated table name. */
+    private record Sql(Dialect dialect, String currentTime, String purge) {
+        static Sql of(Dialect dialect, String table) {
+            return new Sql(dialect, "SELECT " + dialect.clock(), switch (dialect) {
+                case MYSQL -> "DELETE FROM " + table + " WHERE processed_at < ? LIMIT ?";
+                case POSTGRESQL -> "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY("
+                        + "SELECT ctid FROM " + table + " WHERE processed_at < ? LIMIT ?))";
+                case H2 -> "DELETE FROM " + table + " WHERE processed_at < ? FETCH FIRST ? ROWS ONLY";
+            });
         }
     }
 }

@@ -69,9 +69,7 @@ class DedupRetentionTests {
 
     /** What the purge's cutoff with the test's window is right now, on the database's clock. */
     private static Instant databaseCutoff(HikariDataSource dataSource) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            return new RetentionStatements(Dialect.detect(c), TABLE).cutoff(c, WEEK);
-        }
+        return new RetentionStatements(dataSource, TABLE, null).cutoff(WEEK);
     }
 
     @ParameterizedTest

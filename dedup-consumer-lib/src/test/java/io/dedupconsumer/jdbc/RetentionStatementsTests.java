@@ -48,8 +48,8 @@ class RetentionStatementsTests {
         return dataSource;
     }
 
-    private static RetentionStatements statements(Connection c) throws SQLException {
-        return new RetentionStatements(Dialect.detect(c), TABLE);
+    private static RetentionStatements statements(HikariDataSource dataSource) {
+        return new RetentionStatements(dataSource, TABLE, null);
     }
 
     @ParameterizedTest
@@ -59,7 +59,7 @@ class RetentionStatementsTests {
         DedupTableRows.insert(dataSource, TABLE, "orders", "old", 25, Duration.ofDays(8));
         DedupTableRows.insert(dataSource, TABLE, "orders", "recent", 5, Duration.ofHours(1));
         try (Connection c = dataSource.getConnection()) {
-            RetentionStatements sql = statements(c);
+            RetentionStatements sql = statements(dataSource);
             Instant cutoff = sql.cutoff(c, Duration.ofDays(7));
             assertThat(sql.purge(c, cutoff, 10)).isEqualTo(10);
             assertThat(sql.purge(c, cutoff, 10)).isEqualTo(10);
@@ -76,7 +76,7 @@ class RetentionStatementsTests {
             throws SQLException {
         HikariDataSource dataSource = migrated(database);
         try (Connection c = dataSource.getConnection()) {
-            RetentionStatements sql = statements(c);
+            RetentionStatements sql = statements(dataSource);
             Instant before = sql.cutoff(c, Duration.ofMinutes(1)).plus(Duration.ofMinutes(1));
             DedupTableRows.insert(dataSource, TABLE, "orders", "order", 1, Duration.ZERO);
             Instant after = sql.cutoff(c, Duration.ofMinutes(1)).plus(Duration.ofMinutes(1));
@@ -94,7 +94,7 @@ class RetentionStatementsTests {
         HikariDataSource dataSource = migrated(database);
         DedupTableRows.insert(dataSource, TABLE, "orders", "order", 1, Duration.ZERO);
         try (Connection c = dataSource.getConnection()) {
-            RetentionStatements sql = statements(c);
+            RetentionStatements sql = statements(dataSource);
             assertThat(sql.cutoff(c, Duration.ofDays(365L * 1_100))).isEqualTo(Instant.MIN);
             assertThat(sql.cutoff(c, ChronoUnit.FOREVER.getDuration())).isEqualTo(Instant.MIN);
             assertThat(sql.cutoff(c, Duration.ofDays(365L * 900))).isAfter(Instant.parse("1000-01-01T00:00:00Z"));
