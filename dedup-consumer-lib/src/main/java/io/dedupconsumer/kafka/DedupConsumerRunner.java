@@ -260,7 +260,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         ConflictPolicy conflictPolicy = ConflictPolicy.DEAD_LETTER;
         Backoff backoff = new Backoff(Duration.ofMillis(500), 2.0, Duration.ofSeconds(30));
         int maxAttempts = 5;
-        Function<String, String> deadLetterTopic = topic -> topic + "-dlt";
+        Function<String, String> deadLetterTopic = DeadLetter::topicOf;
         Duration pollTimeout = Duration.ofSeconds(1);
         Duration shutdownTimeout = Duration.ofSeconds(30);
         RunnerListener listener = new RunnerListener() { };
@@ -401,9 +401,10 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         }
 
         /**
-         * The dead-letter topic of each source topic; defaults to {@code <topic>-dlt}, spring-kafka's default, so both
-         * integrations write to the same topic. A dead letter goes to the partition of the same number when the
-         * dead-letter topic has it, else where the producer puts it.
+         * The dead-letter topic of each source topic; defaults to {@link DeadLetter#topicOf}, {@code <topic>-dlt}
+         * (spring-kafka's default), so both integrations write to the same topic. A dead letter goes to the partition
+         * of the same number when the dead-letter topic has it, else where the producer puts it
+         * ({@link DeadLetter#partition}).
          */
         public Builder<K, V> deadLetterTopic(Function<String, String> naming) {
             this.deadLetterTopic = Objects.requireNonNull(naming, "deadLetterTopic");

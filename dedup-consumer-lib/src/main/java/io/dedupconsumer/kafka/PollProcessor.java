@@ -155,7 +155,8 @@ final class PollProcessor<K, V> {
 
     private void deadLetter(PartitionProgress p, ConsumerRecord<byte[], byte[]> raw, DeadLetterReason reason,
             @Nullable String explanation, @Nullable String dedupKey, @Nullable Throwable failure, boolean keyFailure) {
-        p.deadLetterSent(raw, deadLetters.publish(raw, reason, explanation, dedupKey, failure, keyFailure), reason);
+        p.deadLetterSent(raw, deadLetters.publish(raw, new DeadLetter(reason, explanation, dedupKey, failure, keyFailure)),
+                reason);
     }
 
     void afterDatabaseCommit(List<? extends ConsumerRecord<?, ?>> records, List<DedupResult> results) {
