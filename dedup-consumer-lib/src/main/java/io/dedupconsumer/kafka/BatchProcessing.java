@@ -57,7 +57,7 @@ final class BatchProcessing<K, V> {
             work = transaction(work);
         }
         Map<TopicPartition, PartitionProgress> progress = new LinkedHashMap<>();
-        byPartition.forEach((partition, slots) -> progress.put(partition, settle(partition, slots)));
+        byPartition.forEach((partition, slots) -> progress.put(partition, progress(partition, slots)));
         return progress;
     }
 
@@ -102,7 +102,7 @@ final class BatchProcessing<K, V> {
     }
 
     /** The partition's records in offset order, up to the first that is not done. */
-    private PartitionProgress settle(TopicPartition partition, List<Slot<K, V>> slots) {
+    private PartitionProgress progress(TopicPartition partition, List<Slot<K, V>> slots) {
         PartitionProgress p = new PartitionProgress(partition);
         for (Slot<K, V> slot : slots) {
             if (p.blocked()) {
