@@ -29,6 +29,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,13 +79,13 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
     private final RunnerMetrics metrics;
     private final ConsumerLoop<K, V> loop;
     private final Duration shutdownTimeout;
-    private final RetentionGuard retentionGuard;
+    private final @Nullable RetentionGuard retentionGuard;
     private final List<String> topics;
     private final Deduplicator deduplicator;
     private final String name;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile Thread thread;
+    private volatile @Nullable Thread thread;
 
     private DedupConsumerRunner(Builder<K, V> b) {
         Map<String, Object> consumerProperties = new HashMap<>(b.consumerProperties);
@@ -252,19 +253,19 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         final Deserializer<K> keyDeserializer;
         final Deserializer<V> valueDeserializer;
         final Map<String, Object> consumerProperties = new HashMap<>();
-        Map<String, Object> producerProperties;
+        @Nullable Map<String, Object> producerProperties;
         final Set<String> topics = new LinkedHashSet<>();
-        Deduplicator deduplicator;
-        RecordHandler<K, V> handler;
+        @Nullable Deduplicator deduplicator;
+        @Nullable RecordHandler<K, V> handler;
         ProcessingMode mode = ProcessingMode.RECORD;
         ConflictPolicy conflictPolicy = ConflictPolicy.DEAD_LETTER;
         Backoff backoff = new Backoff(Duration.ofMillis(500), 2.0, Duration.ofSeconds(30));
         int maxAttempts = 5;
-        Function<String, String> deadLetterTopic = topic -> topic + "-dlt";
+        Function<String, String> deadLetterTopic = DeadLetter::topicOf;
         Duration pollTimeout = Duration.ofSeconds(1);
         Duration shutdownTimeout = Duration.ofSeconds(30);
         RunnerListener listener = new RunnerListener() { };
-        RetentionGuard retentionGuard;
+        @Nullable RetentionGuard retentionGuard;
         Clock clock = Clock.systemUTC();
         MeterRegistry meterRegistry = Metrics.globalRegistry;
 
@@ -401,9 +402,10 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         }
 
         /**
-         * The dead-letter topic of each source topic; defaults to {@code <topic>-dlt}, spring-kafka's default, so both
-         * integrations write to the same topic. A dead letter goes to the partition of the same number when the
-         * dead-letter topic has it, else where the producer puts it.
+         * The dead-letter topic of each source topic; defaults to {@link DeadLetter#topicOf}, {@code <topic>-dlt}
+         * (spring-kafka's default), so both integrations write to the same topic. A dead letter goes to the partition
+         * of the same number when the dead-letter topic has it, else where the producer puts it
+         * ({@link DeadLetter#partition}).
          */
         public Builder<K, V> deadLetterTopic(Function<String, String> naming) {
             this.deadLetterTopic = Objects.requireNonNull(naming, "deadLetterTopic");

@@ -18,6 +18,7 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,7 +157,7 @@ public final class RetentionGuard {
         log.warn(message);
     }
 
-    private static String value(Config config, String name) {
+    private static @Nullable String value(Config config, String name) {
         ConfigEntry entry = config.get(name);
         return entry == null ? null : entry.value();
     }
@@ -174,8 +175,8 @@ public final class RetentionGuard {
      * ones. The messages name the setting.
      */
     public static final class Builder {
-        private Admin admin;
-        private Duration window;
+        private @Nullable Admin admin;
+        private @Nullable Duration window;
         private OnTooShort onTooShort = OnTooShort.FAIL;
         private boolean acceptInfiniteRetention;
         private Duration timeout = Duration.ofSeconds(30);
