@@ -271,10 +271,10 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
 
         private Builder(Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
             if (keyDeserializer == null) {
-                throw new IllegalArgumentException("keyDeserializer: required; e.g. new StringDeserializer()");
+                throw new io.dedupconsumer.core.InvalidSettingException("keyDeserializer", null, "required; e.g. new StringDeserializer()");
             }
             if (valueDeserializer == null) {
-                throw new IllegalArgumentException("valueDeserializer: required; e.g. new StringDeserializer()");
+                throw new io.dedupconsumer.core.InvalidSettingException("valueDeserializer", null, "required; e.g. new StringDeserializer()");
             }
             this.keyDeserializer = keyDeserializer;
             this.valueDeserializer = valueDeserializer;
@@ -298,21 +298,21 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         /** One consumer setting; see {@link #consumerProperties(Map)}. */
         public Builder<K, V> consumerProperty(String key, Object value) {
             if (key == null || value == null) {
-                throw new IllegalArgumentException("consumerProperties: null key or value (" + key + ")");
+                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, "null key or value (" + key + ")");
             }
             if (key.equals(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG) && Boolean.parseBoolean(value.toString().trim())) {
-                throw new IllegalArgumentException("consumerProperties: enable.auto.commit=true is not allowed; the "
+                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, "enable.auto.commit=true is not allowed; the "
                         + "runner commits each offset itself, only after the record's database transaction committed. "
                         + "Remove the setting or set it to false");
             }
             if (key.equals(ConsumerConfig.ISOLATION_LEVEL_CONFIG) && !"read_committed".equals(value.toString().trim())) {
-                throw new IllegalArgumentException("consumerProperties: isolation.level=" + value + " is not allowed; "
+                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, "isolation.level=" + value + " is not allowed; "
                         + "the runner would apply records of Kafka transactions that are later aborted. Remove the "
                         + "setting (the runner reads read_committed)");
             }
             if ((key.equals(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG)
                     || key.equals(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG)) && !isByteArrayDeserializer(value)) {
-                throw new IllegalArgumentException("consumerProperties: " + key + "=" + value + " is not used; the runner "
+                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, key + "=" + value + " is not used; the runner "
                         + "consumes bytes and deserializes each record itself, so that a record that does not "
                         + "deserialize is dead-lettered instead of failing poll(). Pass the deserializer to "
                         + "DedupConsumerRunner.builder(keyDeserializer, valueDeserializer) and remove " + key);
@@ -337,7 +337,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
             Objects.requireNonNull(topics, "topics");
             for (String topic : new ArrayList<>(topics)) {
                 if (topic == null || topic.isBlank()) {
-                    throw new IllegalArgumentException("topics: a topic name is empty");
+                    throw new io.dedupconsumer.core.InvalidSettingException("topics", topic, "a topic name is empty");
                 }
                 this.topics.add(topic);
             }
@@ -377,13 +377,13 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
          */
         public Builder<K, V> retryBackoff(Duration initial, double multiplier, Duration max) {
             if (initial == null || initial.isNegative() || initial.isZero()) {
-                throw new IllegalArgumentException("retryBackoff: initial must be positive, was " + initial);
+                throw new io.dedupconsumer.core.InvalidSettingException("retryBackoff", initial, "initial must be positive, was " + initial);
             }
             if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
-                throw new IllegalArgumentException("retryBackoff: multiplier must be at least 1.0, was " + multiplier);
+                throw new io.dedupconsumer.core.InvalidSettingException("retryBackoff", multiplier, "multiplier must be at least 1.0, was " + multiplier);
             }
             if (max == null || max.compareTo(initial) < 0) {
-                throw new IllegalArgumentException("retryBackoff: max must be at least initial (" + initial + "), was " + max);
+                throw new io.dedupconsumer.core.InvalidSettingException("retryBackoff", max, "max must be at least initial (" + initial + "), was " + max);
             }
             this.backoff = new Backoff(initial, multiplier, max);
             return this;
@@ -395,7 +395,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
          */
         public Builder<K, V> maxAttempts(int maxAttempts) {
             if (maxAttempts < 1) {
-                throw new IllegalArgumentException("maxAttempts: must be at least 1, was " + maxAttempts);
+                throw new io.dedupconsumer.core.InvalidSettingException("maxAttempts", maxAttempts, "must be at least 1, was " + maxAttempts);
             }
             this.maxAttempts = maxAttempts;
             return this;
@@ -422,7 +422,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         public Builder<K, V> producerProperties(Map<String, ?> properties) {
             Objects.requireNonNull(properties, "producerProperties");
             if (!properties.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                throw new IllegalArgumentException("producerProperties: bootstrap.servers is required when the "
+                throw new io.dedupconsumer.core.InvalidSettingException("producerProperties", properties, "bootstrap.servers is required when the "
                         + "dead-letter producer is configured explicitly; leave producerProperties unset to derive "
                         + "them from the consumer");
             }
@@ -433,7 +433,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         /** The longest a poll waits for records; defaults to 1 s. */
         public Builder<K, V> pollTimeout(Duration pollTimeout) {
             if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
-                throw new IllegalArgumentException("pollTimeout: must be positive, was " + pollTimeout);
+                throw new io.dedupconsumer.core.InvalidSettingException("pollTimeout", pollTimeout, "must be positive, was " + pollTimeout);
             }
             this.pollTimeout = pollTimeout;
             return this;
@@ -442,7 +442,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         /** How long {@link DedupConsumerRunner#close()} waits for the in-flight work and the clients; defaults to 30 s. */
         public Builder<K, V> shutdownTimeout(Duration shutdownTimeout) {
             if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
-                throw new IllegalArgumentException("shutdownTimeout: must not be negative, was " + shutdownTimeout);
+                throw new io.dedupconsumer.core.InvalidSettingException("shutdownTimeout", shutdownTimeout, "must not be negative, was " + shutdownTimeout);
             }
             this.shutdownTimeout = shutdownTimeout;
             return this;

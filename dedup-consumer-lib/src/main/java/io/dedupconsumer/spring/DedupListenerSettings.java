@@ -3,8 +3,10 @@ package io.dedupconsumer.spring;
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.Deduplicator;
+import io.dedupconsumer.core.InvalidSettingException;
 import io.dedupconsumer.jdbc.DedupTable;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
 import org.springframework.util.backoff.BackOff;
@@ -161,15 +163,27 @@ public final class DedupListenerSettings {
         /**
          * The default key as a SpEL expression over the record, as in {@link Deduplicated#key()}.
          *
-         * @throws IllegalArgumentException when it is not a valid expression
+         * @throws InvalidSettingException when it is not a valid expression
          */
         public Builder defaultKeyExpression(String expression) {
-            return defaultKey(KeyExpression.parse(expression));
+            try {
+                return defaultKey(KeyExpression.parse(expression));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException("defaultKeyExpression", expression, e.getMessage());
+            }
         }
 
-        /** What a {@code CONFLICT} leads to; defaults to {@link ConflictPolicy#DEAD_LETTER}. */
+        /**
+         * What a {@code CONFLICT} leads to; defaults to {@link ConflictPolicy#DEAD_LETTER}.
+         *
+         * @throws InvalidSettingException when it is {@code null}
+         */
         public Builder conflictPolicy(ConflictPolicy conflictPolicy) {
-            this.conflictPolicy = Objects.requireNonNull(conflictPolicy, "conflictPolicy");
+            if (conflictPolicy == null) {
+                throw new InvalidSettingException("conflictPolicy", null, "required; one of "
+                        + Arrays.toString(ConflictPolicy.values()));
+            }
+            this.conflictPolicy = conflictPolicy;
             return this;
         }
 
@@ -182,7 +196,7 @@ public final class DedupListenerSettings {
         /** Attempts of a failing record in all before it is dead-lettered; 1 to 100, defaults to 5. */
         public Builder maxAttempts(int maxAttempts) {
             if (maxAttempts < 1 || maxAttempts > 100) {
-                throw new IllegalArgumentException("maxAttempts: " + maxAttempts + " is out of range; use 1 (no retry) to 100");
+                throw new InvalidSettingException("maxAttempts", maxAttempts, maxAttempts + " is out of range; use 1 (no retry) to 100");
             }
             this.maxAttempts = maxAttempts;
             return this;
@@ -192,18 +206,18 @@ public final class DedupListenerSettings {
          * The retry backoff: the first pause, its growth per attempt and its ceiling; defaults to 1 s, 2.0, 30 s. The
          * same curve paces attempts during a database outage, without an end.
          *
-         * @throws IllegalArgumentException when a pause is not positive, the ceiling is below the first pause, or the
+         * @throws InvalidSettingException when a pause is not positive, the ceiling is below the first pause, or the
          *     multiplier is outside 1 to 100
          */
         public Builder retryBackoff(Duration initialInterval, double multiplier, Duration maxInterval) {
             requirePositive("initialInterval", initialInterval);
             requirePositive("maxInterval", maxInterval);
             if (maxInterval.compareTo(initialInterval) < 0) {
-                throw new IllegalArgumentException("maxInterval: " + maxInterval + " must not be shorter than initialInterval ("
+                throw new InvalidSettingException("maxInterval", maxInterval, maxInterval + " must not be shorter than initialInterval ("
                         + initialInterval + ")");
             }
             if (!(multiplier >= 1.0 && multiplier <= 100.0)) {
-                throw new IllegalArgumentException("multiplier: " + multiplier + " is out of range; use 1 to 100");
+                throw new InvalidSettingException("multiplier", multiplier, multiplier + " is out of range; use 1 to 100");
             }
             this.initialInterval = initialInterval;
             this.multiplier = multiplier;
@@ -213,7 +227,7 @@ public final class DedupListenerSettings {
 
         private static void requirePositive(String name, Duration value) {
             if (value == null || value.isNegative() || value.isZero() || value.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException(name + ": " + value + " is out of range; use more than 0 and at most 1h");
+                throw new InvalidSettingException(name, value, value + " is out of range; use more than 0 and at most 1h");
             }
         }
 

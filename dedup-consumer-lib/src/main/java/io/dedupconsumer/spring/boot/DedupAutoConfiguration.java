@@ -101,7 +101,7 @@ public final class DedupAutoConfiguration {
         DedupRetention.Builder retention = DedupRetention.builder().dataSource(dataSource).table(properties.getTable())
                 .window(properties.getRetention()).batchSize(properties.getPurge().getBatchSize());
         meterRegistry.ifUnique(retention::meterRegistry);
-        return retention.build().start(properties.getPurge().getInterval());
+        return DedupProperties.configure(() -> retention.build().start(properties.getPurge().getInterval()));
     }
 
     @Bean

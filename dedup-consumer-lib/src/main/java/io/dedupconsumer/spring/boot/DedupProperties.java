@@ -2,9 +2,14 @@ package io.dedupconsumer.spring.boot;
 
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DedupKey;
+import io.dedupconsumer.core.InvalidSettingException;
+import io.dedupconsumer.jdbc.DedupRetention;
 import io.dedupconsumer.jdbc.DedupTable;
+import io.dedupconsumer.kafka.RetentionGuard;
 import io.dedupconsumer.spring.DedupListenerSettings;
 import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -54,6 +59,20 @@ public final class DedupProperties implements InitializingBean {
         /** Do not check. */
         OFF
     }
+
+    /** The builders' names of the settings these properties feed ({@link InvalidSettingException#setting()}). */
+    private static final Map<String, String> PROPERTIES = Map.ofEntries(
+            Map.entry("table", "dedup.table"),
+            Map.entry("consumerName", "dedup.consumer-name"),
+            Map.entry("conflictPolicy", "dedup.conflict-policy"),
+            Map.entry("defaultKeyExpression", "dedup.key.expression"),
+            Map.entry("maxAttempts", "dedup.retry.max-attempts"),
+            Map.entry("initialInterval", "dedup.retry.initial-interval"),
+            Map.entry("multiplier", "dedup.retry.multiplier"),
+            Map.entry("maxInterval", "dedup.retry.max-interval"),
+            Map.entry("window", "dedup.retention"),
+            Map.entry("batchSize", "dedup.purge.batch-size"),
+            Map.entry("interval", "dedup.purge.interval"));
 
     private final Key key = new Key();
     private final Batch batch = new Batch();
@@ -278,76 +297,72 @@ public final class DedupProperties implements InitializingBean {
         }
     }
 
+    /**
+     * Checks every value where it is consumed: the builders the properties feed validate them, and a value a builder
+     * refuses is reported under its property's name. Only what concerns the properties themselves, and no builder,
+     * is checked here: one key source at most, the table name the migration creates, a retention check mode.
+     */
     @Override
     public void afterPropertiesSet() {
-        settings();
-        if (schema.migrate && !DedupTable.DEFAULT_NAME.equals(table)) {
-            throw invalid("dedup.table", table, "the migration (dedup.schema.migrate=true) creates the table "
-                    + DedupTable.DEFAULT_NAME + "; to use another name, create it from "
-                    + "sql/<database>/V1__create_dedup_record.sql under that name and set dedup.schema.migrate=false");
-        }
-        if (retention == null || retention.compareTo(Duration.ofMinutes(1)) < 0) {
-            throw invalid("dedup.retention", retention, "must be at least 1m, e.g. 14d; it must exceed how long a "
-                    + "record can be redelivered");
-        }
-        if (retentionCheck == null) {
-            throw invalid("dedup.retention-check", null, "must be FAIL, WARN or OFF");
-        }
-        if (purge.interval == null || purge.interval.compareTo(Duration.ofSeconds(1)) < 0) {
-            throw invalid("dedup.purge.interval", purge.interval, "must be at least 1s (minutes to an hour is typical)");
-        }
-        if (purge.batchSize < 1 || purge.batchSize > 10_000) {
-            throw invalid("dedup.purge.batch-size", purge.batchSize, "must be between 1 and 10000");
-        }
-    }
-
-    /**
-     * The listener settings these properties describe, built (and so checked) by {@link DedupListenerSettings.Builder};
-     * a value the builder refuses is reported under its property's name.
-     */
-    DedupListenerSettings settings() {
-        DedupListenerSettings.Builder settings = DedupListenerSettings.builder();
-        apply("dedup.table", table, () -> settings.table(table));
-        apply("dedup.consumer-name", consumerName, () -> settings.consumerName(StringUtils.hasText(consumerName) ? consumerName : null));
-        apply("dedup.conflict-policy", conflictPolicy, () -> settings.conflictPolicy(conflictPolicy));
-        apply("dedup.batch.one-transaction", batch.oneTransaction, () -> settings.oneTransactionPerBatch(batch.oneTransaction));
-        apply("dedup.retry.max-attempts", retry.maxAttempts, () -> settings.maxAttempts(retry.maxAttempts));
-        try {
-            settings.retryBackoff(retry.initialInterval, retry.multiplier, retry.maxInterval);
-        } catch (IllegalArgumentException e) {
-            // the builder's message starts with the parameter's name
-            String message = e.getMessage();
-            if (message.startsWith("multiplier")) {
-                throw invalid("dedup.retry.multiplier", retry.multiplier, message);
-            }
-            throw message.startsWith("maxInterval") ? invalid("dedup.retry.max-interval", retry.maxInterval, message)
-                    : invalid("dedup.retry.initial-interval", retry.initialInterval, message);
-        }
         int keySources = (StringUtils.hasText(key.header) ? 1 : 0) + (StringUtils.hasText(key.jsonField) ? 1 : 0)
                 + (StringUtils.hasText(key.expression) ? 1 : 0);
         if (keySources > 1) {
-            throw invalid("dedup.key", "header=" + key.header + ", json-field=" + key.jsonField + ", expression="
-                    + key.expression, "set at most one of dedup.key.header, dedup.key.json-field, dedup.key.expression");
+            throw new InvalidConfigurationPropertyValueException("dedup.key", "header=" + key.header + ", json-field="
+                    + key.jsonField + ", expression=" + key.expression,
+                    "set at most one of dedup.key.header, dedup.key.json-field, dedup.key.expression");
         }
-        if (StringUtils.hasText(key.header)) {
-            apply("dedup.key.header", key.header, () -> settings.defaultKey(DedupKey.header(key.header)));
-        } else if (StringUtils.hasText(key.jsonField)) {
-            apply("dedup.key.json-field", key.jsonField, () -> settings.defaultKey(DedupKey.jsonField(key.jsonField)));
-        } else if (StringUtils.hasText(key.expression)) {
-            apply("dedup.key.expression", key.expression, () -> settings.defaultKeyExpression(key.expression));
+        settings();
+        configure(() -> DedupRetention.builder().table(table).window(retention).batchSize(purge.batchSize));
+        if (retentionCheck == null) {
+            throw new InvalidConfigurationPropertyValueException("dedup.retention-check", null, "must be FAIL, WARN or OFF");
         }
-        return settings.build();
+        if (retentionCheck != RetentionCheck.OFF) {
+            configure(() -> RetentionGuard.builder().window(retention));
+        }
+        if (schema.migrate && !DedupTable.DEFAULT_NAME.equals(table)) {
+            throw new InvalidConfigurationPropertyValueException("dedup.table", table, "the migration "
+                    + "(dedup.schema.migrate=true) creates the table " + DedupTable.DEFAULT_NAME + "; to use another "
+                    + "name, create it from sql/<database>/V1__create_dedup_record.sql under that name and set "
+                    + "dedup.schema.migrate=false");
+        }
     }
 
-    private static void apply(String property, Object value, Runnable setting) {
+    /** The listener settings these properties describe, built (and so checked) by {@link DedupListenerSettings.Builder}. */
+    DedupListenerSettings settings() {
+        return configure(() -> {
+            DedupListenerSettings.Builder settings = DedupListenerSettings.builder()
+                    .table(table)
+                    .consumerName(StringUtils.hasText(consumerName) ? consumerName : null)
+                    .conflictPolicy(conflictPolicy)
+                    .oneTransactionPerBatch(batch.oneTransaction)
+                    .maxAttempts(retry.maxAttempts)
+                    .retryBackoff(retry.initialInterval, retry.multiplier, retry.maxInterval);
+            if (StringUtils.hasText(key.header)) {
+                settings.defaultKey(DedupKey.header(key.header));
+            } else if (StringUtils.hasText(key.jsonField)) {
+                settings.defaultKey(DedupKey.jsonField(key.jsonField));
+            } else if (StringUtils.hasText(key.expression)) {
+                settings.defaultKeyExpression(key.expression);
+            }
+            return settings.build();
+        });
+    }
+
+    /**
+     * Runs code that feeds these properties to a builder (or to {@link DedupRetention#start(Duration)}); a value
+     * refused there is rethrown under the name of the property it came from.
+     *
+     * @throws InvalidConfigurationPropertyValueException naming the property, the value and the builder's reason
+     */
+    static <T> T configure(Supplier<T> feed) {
         try {
-            setting.run();
-        } catch (IllegalArgumentException | NullPointerException e) {
-            throw invalid(property, value, String.valueOf(e.getMessage()));
+            return feed.get();
+        } catch (InvalidSettingException e) {
+            String property = PROPERTIES.get(e.setting());
+            if (property == null) {
+                throw new IllegalStateException("no dedup.* property feeds the setting " + e.setting(), e);
+            }
+            throw new InvalidConfigurationPropertyValueException(property, e.value(), e.reason());
         }
-    }
-
-    private static InvalidConfigurationPropertyValueException invalid(String name, Object value, String reason) {
-        return new InvalidConfigurationPropertyValueException(name, value, reason);
     }
 }
