@@ -6,7 +6,6 @@ import io.dedupconsumer.core.Deduplicator;
 import io.dedupconsumer.core.InvalidSettingException;
 import io.dedupconsumer.jdbc.DedupTable;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Objects;
 import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
 import org.springframework.util.backoff.BackOff;
@@ -173,17 +172,9 @@ public final class DedupListenerSettings {
             }
         }
 
-        /**
-         * What a {@code CONFLICT} leads to; defaults to {@link ConflictPolicy#DEAD_LETTER}.
-         *
-         * @throws InvalidSettingException when it is {@code null}
-         */
+        /** What a {@code CONFLICT} leads to; defaults to {@link ConflictPolicy#DEAD_LETTER}. */
         public Builder conflictPolicy(ConflictPolicy conflictPolicy) {
-            if (conflictPolicy == null) {
-                throw new InvalidSettingException("conflictPolicy", null, "required; one of "
-                        + Arrays.toString(ConflictPolicy.values()));
-            }
-            this.conflictPolicy = conflictPolicy;
+            this.conflictPolicy = Objects.requireNonNull(conflictPolicy, "conflictPolicy");
             return this;
         }
 

@@ -64,7 +64,6 @@ public final class DedupProperties implements InitializingBean {
     private static final Map<String, String> PROPERTIES = Map.ofEntries(
             Map.entry("table", "dedup.table"),
             Map.entry("consumerName", "dedup.consumer-name"),
-            Map.entry("conflictPolicy", "dedup.conflict-policy"),
             Map.entry("defaultKeyExpression", "dedup.key.expression"),
             Map.entry("maxAttempts", "dedup.retry.max-attempts"),
             Map.entry("initialInterval", "dedup.retry.initial-interval"),
