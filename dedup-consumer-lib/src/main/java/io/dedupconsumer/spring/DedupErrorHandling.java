@@ -7,6 +7,7 @@ import io.dedupconsumer.kafka.DeadLetterHeaders;
 import io.dedupconsumer.kafka.DeadLetterReason;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.listener.CommonDelegatingErrorHandler;
 import org.springframework.kafka.listener.CommonErrorHandler;
@@ -128,7 +129,7 @@ public final class DedupErrorHandling {
                 || find(exception, UnresolvedConflictException.class) != null;
     }
 
-    static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+    static <T extends Throwable> @Nullable T find(@Nullable Throwable failure, Class<T> type) {
         Throwable current = failure;
         for (int depth = 0; current != null && depth < MAX_DEPTH; depth++) {
             if (type.isInstance(current)) {

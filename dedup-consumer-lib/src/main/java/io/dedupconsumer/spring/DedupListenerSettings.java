@@ -7,6 +7,7 @@ import io.dedupconsumer.core.InvalidSettingException;
 import io.dedupconsumer.jdbc.DedupTable;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.ExponentialBackOff;
@@ -25,7 +26,7 @@ public final class DedupListenerSettings {
 
     private static final DedupListenerSettings DEFAULTS = builder().build();
 
-    private final String consumerName;
+    private final @Nullable String consumerName;
     private final String table;
     private final DedupKey defaultKey;
     private final ConflictPolicy conflictPolicy;
@@ -58,7 +59,7 @@ public final class DedupListenerSettings {
     }
 
     /** The consumer name of listeners whose annotation names none, or {@code null}: each then uses its group id. */
-    public String consumerName() {
+    public @Nullable String consumerName() {
         return consumerName;
     }
 
@@ -121,7 +122,7 @@ public final class DedupListenerSettings {
 
     /** Configures {@link DedupListenerSettings}; every setter validates its value at once. */
     public static final class Builder {
-        private String consumerName;
+        private @Nullable String consumerName;
         private String table = DedupTable.DEFAULT_NAME;
         private DedupKey defaultKey = DedupKey.recordKey();
         private ConflictPolicy conflictPolicy = ConflictPolicy.DEAD_LETTER;
@@ -139,7 +140,7 @@ public final class DedupListenerSettings {
          * when a topic may be replayed under a new group id (with the group id as the name, a replay applies every
          * event again). The rules of {@link Deduplicator.Builder#consumerName(String)} apply.
          */
-        public Builder consumerName(String consumerName) {
+        public Builder consumerName(@Nullable String consumerName) {
             if (consumerName != null) {
                 Deduplicator.builder().consumerName(consumerName); // the one place the rules live
             }
@@ -216,7 +217,7 @@ public final class DedupListenerSettings {
             return this;
         }
 
-        private static void requirePositive(String name, Duration value) {
+        private static void requirePositive(String name, @Nullable Duration value) {
             if (value == null || value.isNegative() || value.isZero() || value.compareTo(Duration.ofHours(1)) > 0) {
                 throw new InvalidSettingException(name, value, value + " is out of range; use more than 0 and at most 1h");
             }

@@ -10,6 +10,7 @@ import io.dedupconsumer.spring.DedupListenerSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -33,7 +34,7 @@ public final class DedupProperties implements InitializingBean {
      * annotation names none; unset, they use spring.kafka.consumer.group-id and their own group id. Set it when a
      * topic may be replayed under a new group id.
      */
-    private String consumerName;
+    private @Nullable String consumerName;
 
     /** What a CONFLICT (a processed key arriving with another payload) leads to. */
     private ConflictPolicy conflictPolicy = ConflictPolicy.DEAD_LETTER;
@@ -95,11 +96,11 @@ public final class DedupProperties implements InitializingBean {
         this.table = table;
     }
 
-    public String getConsumerName() {
+    public @Nullable String getConsumerName() {
         return consumerName;
     }
 
-    public void setConsumerName(String consumerName) {
+    public void setConsumerName(@Nullable String consumerName) {
         this.consumerName = consumerName;
     }
 
@@ -184,33 +185,33 @@ public final class DedupProperties implements InitializingBean {
     /** Where the dedup key comes from when a listener does not say; at most one may be set, none means the record key. */
     public static final class Key {
         /** A header holding the dedup key, e.g. event-id. */
-        private String header;
+        private @Nullable String header;
         /** A scalar field of a JSON payload holding the dedup key: a field name or a JSON Pointer (/payment/txId). */
-        private String jsonField;
+        private @Nullable String jsonField;
         /** A SpEL expression over key, payload, headers, topic, partition, offset and record. */
-        private String expression;
+        private @Nullable String expression;
 
-        public String getHeader() {
+        public @Nullable String getHeader() {
             return header;
         }
 
-        public void setHeader(String header) {
+        public void setHeader(@Nullable String header) {
             this.header = header;
         }
 
-        public String getJsonField() {
+        public @Nullable String getJsonField() {
             return jsonField;
         }
 
-        public void setJsonField(String jsonField) {
+        public void setJsonField(@Nullable String jsonField) {
             this.jsonField = jsonField;
         }
 
-        public String getExpression() {
+        public @Nullable String getExpression() {
             return expression;
         }
 
-        public void setExpression(String expression) {
+        public void setExpression(@Nullable String expression) {
             this.expression = expression;
         }
     }

@@ -103,6 +103,7 @@ class DedupPropertiesTests {
                 Arguments.of("dedup.consumer-name", "has spaces"),
                 Arguments.of("dedup.conflict-policy", "maybe"),
                 Arguments.of("dedup.retention", "-1s"),
+                Arguments.of("dedup.retention", "0s"),
                 Arguments.of("dedup.retention", "30s"),
                 Arguments.of("dedup.retention-check", "maybe"),
                 Arguments.of("dedup.key.expression", "payload.("),
