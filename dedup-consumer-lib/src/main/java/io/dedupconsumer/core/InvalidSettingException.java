@@ -11,6 +11,10 @@ import org.jspecify.annotations.Nullable;
  * integrations that configure a builder from their own names (Spring Boot's {@code dedup.*} properties) report a
  * refusal under their name for it. They map {@link #setting()} to their property, instead of repeating the bound or
  * parsing the message. The message is {@code "<setting>: <reason>"}, as before this type existed.
+ *
+ * <p>The builders of the core, the kafka-clients runner, the Redis guard and the Spring integration throw it. The
+ * {@code jdbc} package's operator tools ({@code DedupTable}, {@code DedupRetention}) depend on nothing else of the
+ * library and refuse with a plain {@link IllegalArgumentException} whose message starts the same way.
  */
 public final class InvalidSettingException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;

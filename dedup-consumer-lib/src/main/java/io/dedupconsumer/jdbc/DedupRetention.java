@@ -244,7 +244,7 @@ public final class DedupRetention implements AutoCloseable {
 
     private static void validateInterval(Duration interval) {
         if (interval == null || interval.compareTo(MIN_INTERVAL) < 0) {
-            throw new io.dedupconsumer.core.InvalidSettingException("interval", interval, interval + " is too short; purge every second at most "
+            throw new IllegalArgumentException("interval: " + interval + " is too short; purge every second at most "
                     + "often (minutes to an hour is typical: keys only need to go within a fraction of the window)");
         }
     }
@@ -325,7 +325,7 @@ public final class DedupRetention implements AutoCloseable {
          */
         public Builder window(Duration window) {
             if (window == null || window.compareTo(MIN_WINDOW) < 0) {
-                throw new io.dedupconsumer.core.InvalidSettingException("window", window, window + " is too short; keep keys at least as long "
+                throw new IllegalArgumentException("window: " + window + " is too short; keep keys at least as long "
                         + "as the topics' retention.ms (e.g. Duration.ofDays(7) for Kafka's default), and at least "
                         + MIN_WINDOW);
             }
@@ -339,7 +339,7 @@ public final class DedupRetention implements AutoCloseable {
          */
         public Builder batchSize(int batchSize) {
             if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
-                throw new io.dedupconsumer.core.InvalidSettingException("batchSize", batchSize, batchSize + " is out of range; use 1 to "
+                throw new IllegalArgumentException("batchSize: " + batchSize + " is out of range; use 1 to "
                         + MAX_BATCH_SIZE + " (each batch holds its rows' locks until it commits)");
             }
             this.batchSize = batchSize;
@@ -352,7 +352,7 @@ public final class DedupRetention implements AutoCloseable {
          */
         public Builder pauseBetweenBatches(Duration pause) {
             if (pause == null || pause.isNegative() || pause.compareTo(MAX_PAUSE) > 0) {
-                throw new io.dedupconsumer.core.InvalidSettingException("pauseBetweenBatches", pause, pause + " is out of range; use zero to "
+                throw new IllegalArgumentException("pauseBetweenBatches: " + pause + " is out of range; use zero to "
                         + MAX_PAUSE);
             }
             this.pause = pause;

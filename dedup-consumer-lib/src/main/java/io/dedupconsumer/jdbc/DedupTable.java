@@ -33,12 +33,12 @@ public final class DedupTable {
      */
     public static String validName(String table) {
         if (table == null || table.isEmpty()) {
-            throw new io.dedupconsumer.core.InvalidSettingException("table", table, "must not be empty; leave it unset to use '" + DEFAULT_NAME + "'");
+            throw new IllegalArgumentException("table: must not be empty; leave it unset to use '" + DEFAULT_NAME + "'");
         }
         String[] parts = table.split("\\.", -1);
         if (parts.length > 2 || !IDENTIFIER.matcher(parts[0]).matches()
                 || (parts.length == 2 && !IDENTIFIER.matcher(parts[1]).matches())) {
-            throw new io.dedupconsumer.core.InvalidSettingException("table", table, "'" + table + "' is not a valid SQL identifier; use letters, "
+            throw new IllegalArgumentException("table: '" + table + "' is not a valid SQL identifier; use letters, "
                     + "digits and underscores (at most 63 characters, not starting with a digit), optionally "
                     + "qualified by a schema as schema.table");
         }

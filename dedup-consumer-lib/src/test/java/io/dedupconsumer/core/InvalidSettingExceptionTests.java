@@ -3,7 +3,6 @@ package io.dedupconsumer.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.dedupconsumer.jdbc.DedupRetention;
 import io.dedupconsumer.kafka.DedupConsumerRunner;
 import io.dedupconsumer.kafka.RetentionGuard;
 import io.dedupconsumer.redis.RedisDedupGuard;
@@ -16,8 +15,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every builder refuses a bad value with an {@link InvalidSettingException} naming its setter and the value, so that
- * an integration can report it under its own name for the setting (Spring Boot's {@code dedup.*} properties).
+ * The builders of the core, the kafka-clients runner and the Redis guard refuse a bad value with an
+ * {@link InvalidSettingException} naming its setter and the value, so that an integration can report it under its own
+ * name for the setting (Spring Boot's {@code dedup.*} properties). The jdbc package's operator tools depend on nothing
+ * else of the library and refuse with a plain {@link IllegalArgumentException}.
  */
 class InvalidSettingExceptionTests {
 
@@ -26,11 +27,6 @@ class InvalidSettingExceptionTests {
                 refusal("consumerName", "has spaces", () -> Deduplicator.builder().consumerName("has spaces")),
                 refusal("transientAttempts", 0, () -> Deduplicator.builder().transientAttempts(0)),
                 refusal("transactionTimeout", Duration.ZERO, () -> Deduplicator.builder().transactionTimeout(Duration.ZERO)),
-                refusal("table", "a.b.c", () -> DedupRetention.builder().table("a.b.c")),
-                refusal("window", Duration.ofSeconds(59), () -> DedupRetention.builder().window(Duration.ofSeconds(59))),
-                refusal("batchSize", 0, () -> DedupRetention.builder().batchSize(0)),
-                refusal("pauseBetweenBatches", Duration.ofMinutes(2),
-                        () -> DedupRetention.builder().pauseBetweenBatches(Duration.ofMinutes(2))),
                 refusal("window", Duration.ZERO, () -> RetentionGuard.builder().window(Duration.ZERO)),
                 refusal("timeout", Duration.ofMinutes(11), () -> RetentionGuard.builder().timeout(Duration.ofMinutes(11))),
                 refusal("maxAttempts", 0, () -> runner().maxAttempts(0)),

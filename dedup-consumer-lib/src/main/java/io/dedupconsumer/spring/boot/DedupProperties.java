@@ -61,18 +61,18 @@ public final class DedupProperties implements InitializingBean {
         OFF
     }
 
-    /** The builders' names of the settings these properties feed ({@link InvalidSettingException#setting()}). */
+    /**
+     * The builders' names of the settings these properties feed ({@link InvalidSettingException#setting()}), for the
+     * builders that refuse with one: the listener settings, the deduplicator's, the retention guard's.
+     */
     private static final Map<String, String> PROPERTIES = Map.ofEntries(
-            Map.entry("table", "dedup.table"),
             Map.entry("consumerName", "dedup.consumer-name"),
             Map.entry("defaultKeyExpression", "dedup.key.expression"),
             Map.entry("maxAttempts", "dedup.retry.max-attempts"),
             Map.entry("initialInterval", "dedup.retry.initial-interval"),
             Map.entry("multiplier", "dedup.retry.multiplier"),
             Map.entry("maxInterval", "dedup.retry.max-interval"),
-            Map.entry("window", "dedup.retention"),
-            Map.entry("batchSize", "dedup.purge.batch-size"),
-            Map.entry("interval", "dedup.purge.interval"));
+            Map.entry("window", "dedup.retention"));
 
     private final Key key = new Key();
     private final Batch batch = new Batch();
@@ -311,8 +311,10 @@ public final class DedupProperties implements InitializingBean {
                     + key.jsonField + ", expression=" + key.expression,
                     "set at most one of dedup.key.header, dedup.key.json-field, dedup.key.expression");
         }
+        feed("dedup.table", table, () -> DedupTable.validName(table));
+        feed("dedup.retention", retention, () -> DedupRetention.builder().window(retention));
+        feed("dedup.purge.batch-size", purge.batchSize, () -> DedupRetention.builder().batchSize(purge.batchSize));
         settings();
-        configure(() -> DedupRetention.builder().table(table).window(retention).batchSize(purge.batchSize));
         if (retentionCheck == null) {
             throw new InvalidConfigurationPropertyValueException("dedup.retention-check", null, "must be FAIL, WARN or OFF");
         }
@@ -349,8 +351,8 @@ public final class DedupProperties implements InitializingBean {
     }
 
     /**
-     * Runs code that feeds these properties to a builder (or to {@link DedupRetention#start(Duration)}); a value
-     * refused there is rethrown under the name of the property it came from.
+     * Runs code that feeds these properties to builders that name the setting they refuse (an
+     * {@link InvalidSettingException}); a value refused there is rethrown under the name of the property it came from.
      *
      * @throws InvalidConfigurationPropertyValueException naming the property, the value and the builder's reason
      */
@@ -363,6 +365,21 @@ public final class DedupProperties implements InitializingBean {
                 throw new IllegalStateException("no dedup.* property feeds the setting " + e.setting(), e);
             }
             throw new InvalidConfigurationPropertyValueException(property, e.value(), e.reason());
+        }
+    }
+
+    /**
+     * Feeds one property to one setter of the {@code jdbc} package ({@link DedupTable}, {@link DedupRetention}), which
+     * depends on nothing else of the library and so refuses with a plain {@link IllegalArgumentException}: the call
+     * takes that one property, so a refusal is its.
+     *
+     * @throws InvalidConfigurationPropertyValueException naming the property, the value and the setter's message
+     */
+    static <T> T feed(String property, @Nullable Object value, Supplier<T> setter) {
+        try {
+            return setter.get();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationPropertyValueException(property, value, e.getMessage());
         }
     }
 }
