@@ -17,6 +17,7 @@ import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
+import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.KafkaException;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
@@ -113,13 +114,13 @@ final class DeadLetterRecoverer implements ConsumerAwareRecordRecoverer, AutoClo
     }
 
     /** The record without its value (and with {@code key}), what is omitted in a header. */
-    private static ConsumerRecord<Object, Object> omitted(ConsumerRecord<?, ?> record, Object key,
+    private static ConsumerRecord<Object, Object> omitted(ConsumerRecord<?, ?> record, @Nullable Object key,
             DeadLetter.Omission omission) {
         return withoutValue(record, key, (RecordHeaders) omission.addHeader(new RecordHeaders(record.headers().toArray()),
                 record));
     }
 
-    private static ConsumerRecord<Object, Object> withoutValue(ConsumerRecord<?, ?> record, Object key,
+    private static ConsumerRecord<Object, Object> withoutValue(ConsumerRecord<?, ?> record, @Nullable Object key,
             RecordHeaders headers) {
         return new ConsumerRecord<>(record.topic(), record.partition(), record.offset(), record.timestamp(),
                 record.timestampType() == null ? TimestampType.NO_TIMESTAMP_TYPE : record.timestampType(),

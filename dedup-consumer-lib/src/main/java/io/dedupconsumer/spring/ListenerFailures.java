@@ -6,6 +6,7 @@ import io.dedupconsumer.kafka.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,14 +25,14 @@ final class ListenerFailures {
     private static final Logger log = LoggerFactory.getLogger(DedupErrorHandling.class);
 
     private final String listener;
-    private final Deduplicator deduplicator;
-    private final MeterRegistry registry;
+    private final @Nullable Deduplicator deduplicator;
+    private final @Nullable MeterRegistry registry;
 
     /**
      * @param deduplicator the listener's, which counts outcomes; {@code null} to count nothing
      * @param registry where the failure meters go; {@code null} to count nothing
      */
-    ListenerFailures(String listener, Deduplicator deduplicator, MeterRegistry registry) {
+    ListenerFailures(String listener, @Nullable Deduplicator deduplicator, @Nullable MeterRegistry registry) {
         this.listener = listener;
         this.deduplicator = deduplicator;
         this.registry = registry;
