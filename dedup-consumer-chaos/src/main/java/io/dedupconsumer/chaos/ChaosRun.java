@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.dedupconsumer.chaos.ChaosOptions.Fault;
 import io.dedupconsumer.chaos.ChaosSchedule.Action;
 import io.dedupconsumer.core.Outcome;
+import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
 import io.dedupconsumer.testkit.KafkaBroker;
 import io.dedupconsumer.testkit.TcpProxy;
 import io.dedupconsumer.testkit.TestDatabase;
@@ -263,8 +264,8 @@ final class ChaosRun {
                 extraStarts.get(), membershipChanges, startupFailures.get(), unexpectedExits.get(), outages.get(),
                 outageNanos.get() / 1e9,
                 brokerRestarts.get(), records.size(), producer.failed(), model.decisions().size(),
-                model.count(TopicModel.Kind.DUPLICATE), model.count(TopicModel.Kind.CONFLICT),
-                model.count(TopicModel.Kind.NO_KEY), statSum(Outcome.DUPLICATE.name()),
+                model.count(Kind.DUPLICATE), model.count(Kind.CONFLICT),
+                model.count(Kind.INVALID), statSum(Outcome.DUPLICATE.name()),
                 model.decided(Outcome.PROCESSED), model.decided(Outcome.REJECTED), letters.size(), audit.samples(),
                 audit.checked(), verification);
         summary.print(out);

@@ -4,9 +4,9 @@ import io.dedupconsumer.chaos.DatabaseState.Claim;
 import io.dedupconsumer.chaos.DatabaseState.LedgerRow;
 import io.dedupconsumer.chaos.TopicModel.Decision;
 import io.dedupconsumer.chaos.TopicModel.Entry;
-import io.dedupconsumer.chaos.TopicModel.Kind;
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.Refusal;
+import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -81,7 +81,7 @@ final class InventoryVerifier {
         v.fact(String.format("topic %s: %d records (in %d partitions); %d unique event ids, %d exact re-sends, %d same-id "
                 + "conflicts, %d without a usable event id", input.topic(), input.records().size(),
                 input.records().stream().mapToInt(TopicRecord::partition).distinct().count(), model.decisions().size(),
-                model.count(Kind.DUPLICATE), model.count(Kind.CONFLICT), model.count(Kind.NO_KEY)));
+                model.count(Kind.DUPLICATE), model.count(Kind.CONFLICT), model.count(Kind.INVALID)));
         v.fact(String.format("model: %d applied, %d refused (%s), %d dead-lettered as failed; %d dead letters in %s-dlt",
                 model.decided(Outcome.PROCESSED), model.decided(Outcome.REJECTED), refusals(model),
                 model.decided(null), input.deadLetters().size(), input.topic()));
@@ -167,7 +167,7 @@ final class InventoryVerifier {
                 case FIRST -> "an event was neither applied, refused nor dead-lettered: LOST";
                 case DUPLICATE -> "a re-send found no claim of its event: its event was lost";
                 case CONFLICT -> "a conflicting payload was dropped silently";
-                case NO_KEY -> "a record without an event id was dropped silently";
+                case INVALID -> "a record without an event id was dropped silently";
             });
         }
         v.check(LOST, "refusals dead-lettered (unknown SKU, malformed)", refusalsToLetter, refusalsLettered,
@@ -179,7 +179,7 @@ final class InventoryVerifier {
             case FIRST -> "first records decided (dedup row) or dead-lettered";
             case DUPLICATE -> "exact re-sends covered by their event's claim";
             case CONFLICT -> "same-id conflicts dead-lettered";
-            case NO_KEY -> "records without a usable event id dead-lettered";
+            case INVALID -> "records without a usable event id dead-lettered";
         };
     }
 
@@ -188,7 +188,7 @@ final class InventoryVerifier {
         String at = entry.record().coordinates();
         boolean lettered = letters.containsKey(at);
         return switch (entry.kind()) {
-            case NO_KEY -> lettered ? null : at + " has no usable event id and is not in the dead-letter topic";
+            case INVALID -> lettered ? null : at + " has no usable event id and is not in the dead-letter topic";
             case CONFLICT -> lettered ? null : at + " re-sends event " + entry.eventId() + " with another payload and is "
                     + "not in the dead-letter topic";
             case FIRST -> {
