@@ -5,6 +5,7 @@ import io.dedupconsumer.chaos.ChaosOptions.Fault;
 import io.dedupconsumer.chaos.ChaosSchedule.Action;
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import io.dedupconsumer.testkit.KafkaBroker;
 import io.dedupconsumer.testkit.TcpProxy;
 import io.dedupconsumer.testkit.TestDatabase;
@@ -255,7 +256,7 @@ final class ChaosRun {
         if (options.replay()) {
             replay(kafka, direct, state, verification);
         }
-        verification.print(out);
+        verification.print(out, "every invariant holds");
 
         TopicModel model = TopicModel.build(topic, records, workload.initialStock(), Map.of(), Set.of());
         ChaosSummary summary = new ChaosSummary(runId, options.seed(), chaosSeconds, drainSeconds, seconds(started),

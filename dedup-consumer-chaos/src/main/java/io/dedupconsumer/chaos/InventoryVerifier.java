@@ -7,6 +7,7 @@ import io.dedupconsumer.chaos.TopicModel.Entry;
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.Refusal;
 import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

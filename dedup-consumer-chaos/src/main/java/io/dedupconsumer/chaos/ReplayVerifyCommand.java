@@ -3,6 +3,7 @@ package io.dedupconsumer.chaos;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.dedupconsumer.core.Outcome;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.security.SecureRandom;
@@ -20,12 +21,12 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * The replay/verify command: re-consumes a stock events topic with the real inventory service (a new consumer group,
@@ -332,7 +333,7 @@ public final class ReplayVerifyCommand implements Callable<Integer> {
                             + "--expect-no-change makes this a violation)");
                 }
             }
-            verification.print(out);
+            verification.print(out, "every invariant holds");
             return verification.passed() ? PASSED : VIOLATED;
         }
     }

@@ -6,6 +6,7 @@ import io.dedupconsumer.chaos.DatabaseState.Claim;
 import io.dedupconsumer.chaos.DatabaseState.LedgerRow;
 import io.dedupconsumer.examples.inventory.StockEvent;
 import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -2,6 +2,7 @@ package io.dedupconsumer.examples.inventory.demo;
 
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.Refusal;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -44,11 +45,7 @@ final class Verifier {
         }
         v.check(ledger, "event ids with 2+ ledger rows", 0, actual.doubledEvents().size(),
                 "an event's effect was applied more than once");
-        if (!actual.doubledEvents().isEmpty()) {
-            v.detail("event ids with 2+ ledger rows: " + String.join(", ",
-                    actual.doubledEvents().subList(0, Math.min(5, actual.doubledEvents().size())))
-                    + (actual.doubledEvents().size() > 5 ? ", ..." : ""));
-        }
+        actual.doubledEvents().forEach(event -> v.example("event ids with 2+ ledger rows", event));
 
         String claims = "Dedup table (one row per event id)";
         v.check(claims, "PROCESSED", expected.live().get(Outcome.PROCESSED), actual.claims().get(Outcome.PROCESSED),

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.Refusal;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -25,9 +23,10 @@ class VerifierTests {
     void aSnapshotThatMatchesTheModelPasses() {
         Verification verification = verify(faithful());
 
-        assertThat(verification.failures()).isEmpty();
-        assertThat(verification.exitCode()).isZero();
-        assertThat(print(verification)).contains("VERDICT: PASS");
+        assertThat(verification.verdict()).isEqualTo(new Verification.Verdict(verification.checks().size(), List.of(),
+                List.of()));
+        assertThat(verification.verdict().passed()).isTrue();
+        assertThat(verification.checks()).hasSizeGreaterThan(30);
     }
 
     @Test
@@ -38,10 +37,13 @@ class VerifierTests {
 
         Verification verification = verify(with(faithful, stock, faithful.ledger(), faithful.doubledEvents()));
 
-        assertThat(verification.exitCode()).isEqualTo(1);
-        assertThat(names(verification)).containsExactlyInAnyOrder(workload.skus().get(0),
+        Verification.Verdict verdict = verification.verdict();
+        assertThat(verdict.passed()).isFalse();
+        assertThat(verdict.failedNames()).containsExactlyInAnyOrder(workload.skus().get(0),
                 "SKUs where stock = initial + ledger deltas");
-        assertThat(print(verification)).contains("VERDICT: FAIL - 2 of");
+        Verification.Check sku = verdict.failures().get(0);
+        assertThat(sku.actual()).isEqualTo(expected.stock().get(workload.skus().get(0)) + 1);
+        assertThat(sku.expected()).isEqualTo(expected.stock().get(workload.skus().get(0)));
     }
 
     @Test
@@ -53,7 +55,7 @@ class VerifierTests {
         Verification verification = verify(with(faithful, faithful.stock(), ledger, List.of("v1-e0000042")));
 
         assertThat(names(verification)).containsExactlyInAnyOrder("rows", "  APPLIED", "event ids with 2+ ledger rows");
-        assertThat(print(verification)).contains("event ids with 2+ ledger rows: v1-e0000042");
+        assertThat(verification.verdict().violations()).contains("event ids with 2+ ledger rows: v1-e0000042");
     }
 
     @Test
@@ -82,7 +84,8 @@ class VerifierTests {
                 new Snapshot.Pass(faithful.live().consumed(), moved, faithful.live().deadLettered())));
 
         assertThat(redelivery.failures()).isEmpty();
-        assertThat(print(redelivery)).containsPattern("records delivered again \\(rebalance, crash\\) +>= 0 +3  ok");
+        assertThat(redelivery.checks()).contains(new Verification.Check("Live pass",
+                "records delivered again (rebalance, crash)", 0L, 3L, "", true));
         assertThat(names(miscount)).containsExactlyInAnyOrder("  DUPLICATE (metrics)", "  CONFLICT (metrics)");
     }
 
@@ -146,11 +149,5 @@ class VerifierTests {
         List<String> names = new ArrayList<>();
         verification.failures().forEach(check -> names.add(check.name()));
         return names;
-    }
-
-    private static String print(Verification verification) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        verification.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), "fine");
-        return bytes.toString(StandardCharsets.UTF_8);
     }
 }
