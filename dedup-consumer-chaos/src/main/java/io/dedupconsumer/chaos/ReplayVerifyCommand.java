@@ -3,6 +3,7 @@ package io.dedupconsumer.chaos;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.dedupconsumer.core.Outcome;
+import io.dedupconsumer.examples.inventory.oracle.GroupOffsets;
 import io.dedupconsumer.examples.inventory.oracle.Verification;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -257,7 +258,7 @@ public final class ReplayVerifyCommand implements Callable<Integer> {
             Map<String, Integer> initial = null;
             String liveGroup = null;
             if (records > 0) {
-                if (kafka.exists(stockTopic) && KafkaTopics.sum(kafka.endOffsets(stockTopic).values()) > 0) {
+                if (kafka.exists(stockTopic) && GroupOffsets.total(kafka.endOffsets(stockTopic)) > 0) {
                     throw usage("--generate writes a new workload, but topic " + stockTopic + " already holds records; "
                             + "leave --topic out or name a new topic");
                 }
