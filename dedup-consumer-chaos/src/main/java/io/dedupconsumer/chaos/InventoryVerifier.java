@@ -6,6 +6,7 @@ import io.dedupconsumer.chaos.TopicModel.Decision;
 import io.dedupconsumer.chaos.TopicModel.Entry;
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.Refusal;
+import io.dedupconsumer.examples.inventory.oracle.InventoryChecks;
 import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
 import io.dedupconsumer.examples.inventory.oracle.Verification;
 import java.util.ArrayList;
@@ -261,14 +262,13 @@ final class InventoryVerifier {
         long expectedRows = 0;
         long matching = 0;
         long rowsOfModelEvents = 0;
-        long doubled = 0;
+        List<String> doubled = new ArrayList<>();
         for (Decision decision : model.decisions().values()) {
             List<LedgerRow> rows = ledger.getOrDefault(decision.eventId(), List.of());
             rowsOfModelEvents += rows.size();
             if (rows.size() > 1) {
-                doubled++;
-                v.example("events with more than one ledger row", "event " + decision.eventId() + " at "
-                        + decision.first().coordinates() + " has " + rows.size() + " ledger rows: " + rows);
+                doubled.add("event " + decision.eventId() + " at " + decision.first().coordinates() + " has "
+                        + rows.size() + " ledger rows: " + rows);
             }
             if (decision.ledgerResult() == null) {
                 if (!rows.isEmpty()) {
@@ -297,41 +297,16 @@ final class InventoryVerifier {
         }
         v.check(ONCE, "ledger rows (one per applied or refused-in-stock event)", expectedRows, rowsOfModelEvents,
                 "ledger rows missing or extra");
-        v.check(ONCE, "events with more than one ledger row", 0, doubled, "an event's effect was applied more than once");
+        InventoryChecks.doubledEffects(v, ONCE, doubled);
         v.check(ONCE, "ledger rows as the model (result and delta)", expectedRows, matching,
                 "a ledger row differs from the model");
         v.check(ONCE, "ledger rows of events not in the topic", 0, strangers, "stock moved for an event nobody sent");
     }
 
     private static void stock(Verification v, TopicModel model, DatabaseState db, boolean derived) {
-        long equal = 0;
-        for (Map.Entry<String, Integer> expected : model.stock().entrySet()) {
-            Integer actual = db.stock().get(expected.getKey());
-            if (expected.getValue().equals(actual)) {
-                equal++;
-            } else {
-                v.example("SKUs whose stock equals the model", expected.getKey() + ": model " + expected.getValue()
-                        + ", database " + actual);
-            }
-        }
-        v.check(STOCK, "SKUs whose stock equals the model", model.stock().size(), equal,
-                "stock differs from the model: an effect applied twice, lost, or out of order");
+        InventoryChecks.stock(v, STOCK, model.stock(), db.stock());
         if (!derived) {
-            Map<String, Long> deltas = db.ledgerDeltas();
-            long consistent = 0;
-            for (Map.Entry<String, Integer> initial : model.initialStock().entrySet()) {
-                long expected = initial.getValue() + deltas.getOrDefault(initial.getKey(), 0L);
-                Integer actual = db.stock().get(initial.getKey());
-                if (actual != null && actual == expected) {
-                    consistent++;
-                } else {
-                    v.example("SKUs whose stock = initial + ledger deltas", initial.getKey() + ": initial "
-                            + initial.getValue() + " + ledger " + deltas.getOrDefault(initial.getKey(), 0L) + " = "
-                            + expected + ", database " + actual);
-                }
-            }
-            v.check(STOCK, "SKUs whose stock = initial + ledger deltas", model.initialStock().size(), consistent,
-                    "stock moved without a ledger row, or the other way round");
+            InventoryChecks.ledgerBalance(v, STOCK, model.initialStock(), db.ledgerDeltas(), db.stock());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.dedupconsumer.examples.inventory.demo;
 
 import io.dedupconsumer.examples.inventory.oracle.Verification;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a demo run ended with, as a value for the tests and for {@code main}'s exit code.
@@ -10,7 +11,7 @@ import io.dedupconsumer.examples.inventory.oracle.Verification;
  * @param verdict the verification's result; {@code null} when the demo did not get as far as verifying (bad options,
  *     broken infrastructure, {@code --help})
  */
-record DemoResult(int exitCode, Verification.Verdict verdict) {
+record DemoResult(int exitCode, Verification.@Nullable Verdict verdict) {
 
     static DemoResult of(Verification.Verdict verdict) {
         return new DemoResult(verdict.passed() ? InventoryDemo.PASSED : InventoryDemo.FAILED, verdict);

@@ -2,6 +2,7 @@ package io.dedupconsumer.examples.inventory.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dedupconsumer.examples.inventory.oracle.InventoryChecks;
 import io.dedupconsumer.examples.inventory.oracle.Verification;
 import io.dedupconsumer.testkit.KafkaBroker;
 import java.io.ByteArrayOutputStream;
@@ -9,6 +10,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -41,11 +44,16 @@ class InventoryDemoTests {
 
         assertThat(result.exitCode()).isEqualTo(InventoryDemo.FAILED);
         assertThat(result.verdict().failures()).hasSize(2);
+        assertThat(result.verdict().failedNames()).containsExactly(InventoryChecks.STOCK_AS_MODEL,
+                InventoryChecks.STOCK_AS_LEDGER);
         Verification.Check stock = result.verdict().failures().get(0);
-        assertThat(stock.name()).matches("\\w+-SKU-01");
         assertThat(stock.meaning()).startsWith("stock differs from the model");
-        assertThat(((Number) stock.actual()).longValue()).isEqualTo(((Number) stock.expected()).longValue() + 1);
-        assertThat(result.verdict().failedNames().get(1)).isEqualTo("SKUs where stock = initial + ledger deltas");
+        assertThat(((Number) stock.actual()).longValue()).isEqualTo(((Number) stock.expected()).longValue() - 1);
+        String example = result.verdict().violations().get(0);
+        Matcher sku = Pattern.compile(InventoryChecks.STOCK_AS_MODEL + ": \\w+-SKU-01: model (\\d+), database (\\d+)")
+                .matcher(example);
+        assertThat(sku.matches()).as(example).isTrue();
+        assertThat(Integer.parseInt(sku.group(2))).isEqualTo(Integer.parseInt(sku.group(1)) + 1);
     }
 
     @Test
@@ -56,13 +64,13 @@ class InventoryDemoTests {
 
         assertThat(result.exitCode()).isEqualTo(InventoryDemo.FAILED);
         // the copied row also counts once more among the rows and under its result (APPLIED, OUT_OF_STOCK, ...)
-        assertThat(result.verdict().failedNames()).hasSize(3).contains("rows", "event ids with 2+ ledger rows");
-        assertThat(result.verdict().failures()).filteredOn(check -> check.name().equals("event ids with 2+ ledger rows"))
+        assertThat(result.verdict().failedNames()).hasSize(3).contains("rows", InventoryChecks.DOUBLED_EFFECTS);
+        assertThat(result.verdict().failures()).filteredOn(check -> check.name().equals(InventoryChecks.DOUBLED_EFFECTS))
                 .singleElement().satisfies(check -> {
                     assertThat(check.expected()).isEqualTo(0);
                     assertThat(check.actual()).isEqualTo(1);
                 });
-        assertThat(result.verdict().violations()).anyMatch(v -> v.matches("event ids with 2\\+ ledger rows: \\w+-e\\d{7}"));
+        assertThat(result.verdict().violations()).anyMatch(v -> v.matches(InventoryChecks.DOUBLED_EFFECTS + ": \\w+-e\\d{7}"));
     }
 
     @Test
