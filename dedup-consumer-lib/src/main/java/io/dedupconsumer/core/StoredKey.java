@@ -1,6 +1,6 @@
 package io.dedupconsumer.core;
 
-import io.dedupconsumer.jdbc.DedupStore;
+import io.dedupconsumer.jdbc.DedupTable;
 
 /**
  * What a dedup key must be for every supported database to store it exactly, so that two different events never
@@ -13,7 +13,7 @@ import io.dedupconsumer.jdbc.DedupStore;
  *   <li>U+FFFD, the replacement character that a lenient decoder ({@code new String(bytes, UTF_8)}, Kafka's
  *       {@code StringDeserializer}) leaves in place of bytes that are not UTF-8: keys whose bytes differed arrive as
  *       the same text;</li>
- *   <li>more than {@link DedupStore#MAX_KEY_LENGTH} characters (code points), rather than being truncated into a
+ *   <li>more than {@link DedupTable#MAX_KEY_LENGTH} characters (code points), rather than being truncated into a
  *       false duplicate.</li>
  * </ul>
  */
@@ -43,8 +43,8 @@ final class StoredKey {
             }
             length++;
         }
-        if (length > DedupStore.MAX_KEY_LENGTH) {
-            return "has " + length + " characters, more than the " + DedupStore.MAX_KEY_LENGTH + " the dedup table "
+        if (length > DedupTable.MAX_KEY_LENGTH) {
+            return "has " + length + " characters, more than the " + DedupTable.MAX_KEY_LENGTH + " the dedup table "
                     + "holds; it is refused rather than truncated into a false duplicate (it starts with '"
                     + key.substring(0, key.offsetByCodePoints(0, 40)) + "')";
         }

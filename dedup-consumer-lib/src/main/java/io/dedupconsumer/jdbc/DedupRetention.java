@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * topics' retention). No application clock takes part: one running behind or ahead, or two instances disagreeing,
  * cannot age a key, and neither can a session time zone (MySQL's column holds UTC, written by
  * {@code UTC_TIMESTAMP}). Any window is safe: one reaching back before the year 1000 keeps every key
- * ({@link DedupStore#purgeCutoff}). The one clock that matters is the database server's: set it by NTP, as for any
+ * (the cutoff is then before every key). The one clock that matters is the database server's: set it by NTP, as for any
  * database (a server clock stepped forward by an hour ages every key by an hour).
  *
  * <p>Run it with {@link #purgeOnce()} (e.g. from a scheduler the application already has) or on its own schedule
@@ -64,8 +63,8 @@ public final class DedupRetention implements AutoCloseable {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
     static final int MAX_BATCH_SIZE = 10_000;
 
-    private final DataSource dataSource;
-    private final DedupStore store;
+    private final String table;
+    private final RetentionStatements statements;
     private final Duration window;
     private final int batchSize;
     private final Duration pause;
@@ -80,12 +79,11 @@ public final class DedupRetention implements AutoCloseable {
     private ScheduledExecutorService ownExecutor;
 
     private DedupRetention(Builder b) {
-        this.dataSource = b.dataSource;
-        this.store = DedupStore.create(b.table, b.dialect);
+        this.table = b.table;
+        this.statements = new RetentionStatements(b.dataSource, b.table, b.dialect);
         this.window = b.window;
         this.batchSize = b.batchSize;
         this.pause = b.pause;
-        String table = store.table();
         this.deleted = Counter.builder("dedup.purge.deleted").description("Dedup keys deleted by the retention purge")
                 .tag("table", table).register(b.meterRegistry);
         this.failures = Counter.builder("dedup.purge.failures").description("Retention runs stopped by a database error")
@@ -135,13 +133,13 @@ public final class DedupRetention implements AutoCloseable {
         int batches = 0;
         boolean complete = true;
         try {
-            cutoff = cutoff();
+            cutoff = statements.cutoff(window);
             while (!cutoff.equals(Instant.MIN)) {
                 if (closing.getCount() == 0) {
                     complete = false;
                     break;
                 }
-                int n = deleteBatch(cutoff);
+                int n = statements.deleteBatch(cutoff, batchSize);
                 batches++;
                 total += n;
                 deleted.increment(n);
@@ -157,7 +155,7 @@ public final class DedupRetention implements AutoCloseable {
             failures.increment();
             duration.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             log.warn("dedup retention of {}: run stopped by a database error after deleting {} keys older than {} "
-                    + "in {} batches; the rest is due next run: {}", store.table(), total,
+                    + "in {} batches; the rest is due next run: {}", table, total,
                     cutoff == null ? "the cutoff (unread)" : cutoff, batches, e.toString());
             throw e;
         } catch (InterruptedException e) {
@@ -171,53 +169,16 @@ public final class DedupRetention implements AutoCloseable {
         }
         PurgeResult result = new PurgeResult(total, batches, cutoff, Duration.ofNanos(nanos), complete);
         if (total > 0 || (!complete && batches > 0)) {
-            log.info("dedup retention of {}: deleted {} keys processed before {} in {} batches, {} ms{}", store.table(),
+            log.info("dedup retention of {}: deleted {} keys processed before {} in {} batches, {} ms{}", table,
                     total, cutoff, batches, TimeUnit.NANOSECONDS.toMillis(nanos), complete ? "" : " (stopped early by close)");
         } else if (cutoff.equals(Instant.MIN)) {
             log.debug("dedup retention of {}: the window {} reaches back before the year 1000, every key is kept",
-                    store.table(), window);
+                    table, window);
         } else {
-            log.debug("dedup retention of {}: nothing deleted before {}{}", store.table(), cutoff,
+            log.debug("dedup retention of {}: nothing deleted before {}{}", table, cutoff,
                     complete ? "" : " (closed)");
         }
         return result;
-    }
-
-    /** The run's cutoff, on the database's clock. */
-    private Instant cutoff() throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            return store.purgeCutoff(connection, window);
-        }
-    }
-
-    /** One batch, one short transaction, one borrowed connection. */
-    private int deleteBatch(Instant cutoff) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
-            if (autoCommit) {
-                connection.setAutoCommit(false);
-            }
-            try {
-                int n = store.purge(connection, cutoff, batchSize);
-                connection.commit();
-                return n;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    connection.rollback();
-                } catch (SQLException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
-                throw e;
-            } finally {
-                if (autoCommit) {
-                    try {
-                        connection.setAutoCommit(true);
-                    } catch (SQLException ignored) {
-                        // a broken connection: the pool discards it on close
-                    }
-                }
-            }
-        }
     }
 
     /**
@@ -231,7 +192,7 @@ public final class DedupRetention implements AutoCloseable {
     public DedupRetention start(Duration interval) {
         validateInterval(interval);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "dedup-retention-" + store.table());
+            Thread thread = new Thread(task, "dedup-retention-" + table);
             thread.setDaemon(true);
             return thread;
         });
@@ -260,10 +221,10 @@ public final class DedupRetention implements AutoCloseable {
     private void schedule(ScheduledExecutorService executor, Duration interval, boolean own) {
         synchronized (scheduleLock) {
             if (closing.getCount() == 0) {
-                throw new IllegalStateException("dedup retention of " + store.table() + " is closed; build a new one");
+                throw new IllegalStateException("dedup retention of " + table + " is closed; build a new one");
             }
             if (scheduled != null) {
-                throw new IllegalStateException("dedup retention of " + store.table() + " is already started");
+                throw new IllegalStateException("dedup retention of " + table + " is already started");
             }
             scheduled = executor.scheduleWithFixedDelay(this::scheduledRun, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
             if (own) {
@@ -277,7 +238,7 @@ public final class DedupRetention implements AutoCloseable {
             purgeOnce();
         } catch (SQLException | RuntimeException e) {
             // logged and counted by the run; the schedule goes on
-            log.debug("dedup retention of {}: scheduled run failed", store.table(), e);
+            log.debug("dedup retention of {}: scheduled run failed", table, e);
         }
     }
 
@@ -309,7 +270,7 @@ public final class DedupRetention implements AutoCloseable {
             if (running.tryLock(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
                 running.unlock();
             } else {
-                log.warn("dedup retention of {}: a batch still runs after {}; not waiting longer", store.table(), CLOSE_WAIT);
+                log.warn("dedup retention of {}: a batch still runs after {}; not waiting longer", table, CLOSE_WAIT);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -318,7 +279,7 @@ public final class DedupRetention implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "DedupRetention[table=" + store.table() + ", window=" + window + ", batchSize=" + batchSize
+        return "DedupRetention[table=" + table + ", window=" + window + ", batchSize=" + batchSize
                 + ", pause=" + pause + "]";
     }
 
@@ -328,7 +289,7 @@ public final class DedupRetention implements AutoCloseable {
      */
     public static final class Builder {
         private DataSource dataSource;
-        private String table = DedupStore.DEFAULT_TABLE;
+        private String table = DedupTable.DEFAULT_NAME;
         private Dialect dialect;
         private Duration window;
         private int batchSize = 1_000;
@@ -344,9 +305,9 @@ public final class DedupRetention implements AutoCloseable {
             return this;
         }
 
-        /** The dedup table; defaults to {@value DedupStore#DEFAULT_TABLE}. Must be an SQL identifier, optionally schema-qualified. */
+        /** The dedup table; defaults to {@value DedupTable#DEFAULT_NAME}. Must be an SQL identifier, optionally schema-qualified. */
         public Builder table(String table) {
-            this.table = DedupStore.validateTable(table);
+            this.table = DedupTable.validName(table);
             return this;
         }
 

@@ -23,14 +23,27 @@ import java.util.Locale;
  * </ul>
  */
 public enum Dialect {
-    MYSQL("mysql"),
-    POSTGRESQL("postgresql"),
-    H2("h2");
+    MYSQL("mysql", "UTC_TIMESTAMP(3)"),
+    POSTGRESQL("postgresql", "statement_timestamp()"),
+    H2("h2", "CURRENT_TIMESTAMP");
 
     private final String folder;
+    private final String clock;
 
-    Dialect(String folder) {
+    Dialect(String folder, String clock) {
         this.folder = folder;
+        this.clock = clock;
+    }
+
+    /**
+     * The database's current time as an SQL expression: the one clock a claim writes {@code processed_at} by and the
+     * retention reads its cutoff from, so that no application clock and no session time zone can age a key. On MySQL
+     * the column is a {@code DATETIME} holding UTC, so it is {@code UTC_TIMESTAMP(3)} (not {@code NOW()}, which follows
+     * the session's {@code time_zone}); on PostgreSQL and H2 the column has a time zone. Both read the time the
+     * statement started.
+     */
+    public String clock() {
+        return clock;
     }
 
     /** The folder of this dialect's DDL, both under {@code sql/} in the sources and {@code db/dedup/} in the jar. */

@@ -3,7 +3,7 @@ package io.dedupconsumer.spring;
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.Deduplicator;
-import io.dedupconsumer.jdbc.DedupStore;
+import io.dedupconsumer.jdbc.DedupTable;
 import java.time.Duration;
 import java.util.Objects;
 import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
@@ -121,7 +121,7 @@ public final class DedupListenerSettings {
     /** Configures {@link DedupListenerSettings}; every setter validates its value at once. */
     public static final class Builder {
         private String consumerName;
-        private String table = DedupStore.DEFAULT_TABLE;
+        private String table = DedupTable.DEFAULT_NAME;
         private DedupKey defaultKey = DedupKey.recordKey();
         private ConflictPolicy conflictPolicy = ConflictPolicy.DEAD_LETTER;
         private boolean oneTransactionPerBatch = true;
@@ -146,9 +146,9 @@ public final class DedupListenerSettings {
             return this;
         }
 
-        /** The dedup table, optionally schema-qualified; defaults to {@value DedupStore#DEFAULT_TABLE}. */
+        /** The dedup table, optionally schema-qualified; defaults to {@value DedupTable#DEFAULT_NAME}. */
         public Builder table(String table) {
-            this.table = DedupStore.create(table, null).table();
+            this.table = DedupTable.validName(table);
             return this;
         }
 

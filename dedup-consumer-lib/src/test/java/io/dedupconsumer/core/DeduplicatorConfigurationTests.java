@@ -62,6 +62,6 @@ class DeduplicatorConfigurationTests {
                 .dedupKey(DedupKey.header("event-id")).table("app.dedup_record").build();
 
         assertThat(dedup.consumerName()).isEqualTo("inventory-service");
-        assertThat(dedup.store().table()).isEqualTo("app.dedup_record");
+        assertThat(dedup.table()).isEqualTo("app.dedup_record");
     }
 }

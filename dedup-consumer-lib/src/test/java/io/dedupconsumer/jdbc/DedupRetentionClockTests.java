@@ -68,8 +68,8 @@ class DedupRetentionClockTests {
         for (String key : List.of("fresh", "two-days", "fifty-years")) {
             assertThat(deduplicator.process(record(key), insertEffect).outcome()).isEqualTo(Outcome.PROCESSED);
         }
-        age(dataSource, DedupStore.DEFAULT_TABLE, "two-days", Duration.ofDays(2));
-        age(dataSource, DedupStore.DEFAULT_TABLE, "fifty-years", Duration.ofDays(365L * 50));
+        age(dataSource, DedupTable.DEFAULT_NAME, "two-days", Duration.ofDays(2));
+        age(dataSource, DedupTable.DEFAULT_NAME, "fifty-years", Duration.ofDays(365L * 50));
 
         // "Keep forever", spelled every way a user might: none may delete a key, none may throw.
         for (Duration window : List.of(Duration.ofDays(365L * 100), Duration.ofDays(365 * 1_000),
@@ -110,7 +110,7 @@ class DedupRetentionClockTests {
         assertThat(effects(claims)).containsOnly(Map.entry("claimed-west", 1), Map.entry("claimed-east", 1));
 
         // Aged on the database's clock, a key does go once it is older than the window.
-        age(claims, DedupStore.DEFAULT_TABLE, "claimed-west", WEEK.plusMinutes(1));
+        age(claims, DedupTable.DEFAULT_NAME, "claimed-west", WEEK.plusMinutes(1));
         assertThat(retention(purges, WEEK).purgeOnce().deleted()).isEqualTo(1);
         assertThat(deduplicator.process(record("claimed-east"), insertEffect).outcome()).isEqualTo(Outcome.DUPLICATE);
     }
@@ -206,7 +206,7 @@ class DedupRetentionClockTests {
     /** Whether a DELETE on the dedup table of this database waits for a row lock. */
     private static boolean purgeWaitsForALock(DataSource dataSource) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            String sql = DedupStore.create(DedupStore.DEFAULT_TABLE, null).dialect(c) == Dialect.POSTGRESQL
+            String sql = Dialect.detect(c) == Dialect.POSTGRESQL
                     ? "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                             + "AND datname = current_database() AND query LIKE 'DELETE FROM dedup_record%'"
                     : "SELECT COUNT(*) FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p "

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DedupRetentionTests {
 
     private static final Duration WEEK = Duration.ofDays(7);
-    private static final String TABLE = DedupStore.DEFAULT_TABLE;
+    private static final String TABLE = DedupTable.DEFAULT_NAME;
 
     private final List<HikariDataSource> opened = new ArrayList<>();
     private final List<DedupRetention> retentions = new ArrayList<>();
@@ -69,9 +69,7 @@ class DedupRetentionTests {
 
     /** What the purge's cutoff with the test's window is right now, on the database's clock. */
     private static Instant databaseCutoff(HikariDataSource dataSource) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            return DedupStore.create(TABLE, null).purgeCutoff(c, WEEK);
-        }
+        return new RetentionStatements(dataSource, TABLE, null).cutoff(WEEK);
     }
 
     @ParameterizedTest

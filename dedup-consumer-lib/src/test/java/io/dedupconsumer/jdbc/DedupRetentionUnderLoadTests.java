@@ -45,7 +45,7 @@ class DedupRetentionUnderLoadTests {
         try (HikariDataSource dataSource = database.create("purge_load")) {
             DedupSchema.migrate(dataSource);
             long filling = System.nanoTime();
-            insert(dataSource, DedupStore.DEFAULT_TABLE, "inventory", "old", OLD_ROWS, Duration.ofDays(30));
+            insert(dataSource, DedupTable.DEFAULT_NAME, "inventory", "old", OLD_ROWS, Duration.ofDays(30));
             log.info("{}: inserted {} old keys in {} ms", database, OLD_ROWS, millis(System.nanoTime() - filling));
 
             Deduplicator deduplicator = Deduplicator.builder().consumerName("inventory").dataSource(dataSource)
@@ -73,7 +73,7 @@ class DedupRetentionUnderLoadTests {
 
             assertThat(result.deleted()).isEqualTo(OLD_ROWS);
             assertThat(result.batches()).isEqualTo(OLD_ROWS / 1_000 + 1);
-            assertThat(count(dataSource, DedupStore.DEFAULT_TABLE)).isEqualTo(BASELINE_CLAIMS + during.length);
+            assertThat(count(dataSource, DedupTable.DEFAULT_NAME)).isEqualTo(BASELINE_CLAIMS + during.length);
             assertThat(during.length).as("claims made while the purge ran").isGreaterThan(100);
             assertThat(Arrays.stream(during).max().orElseThrow())
                     .as("slowest claim during the purge, in nanoseconds").isLessThan(CLAIM_LATENCY_BOUND.toNanos());

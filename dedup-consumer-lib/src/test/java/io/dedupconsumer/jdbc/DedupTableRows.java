@@ -6,14 +6,17 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Collections;
 import javax.sql.DataSource;
 
-/** Fills and counts a dedup table for the retention tests, through the store's own multi-row claim. */
+/**
+ * Fills and counts a dedup table for the retention tests, with multi-row inserts stamped as a claim stamps them: by
+ * the database's own clock ({@link Dialect#clock()}).
+ */
 final class DedupTableRows {
 
     private static final int ROWS_PER_TRANSACTION = 10_000;
+    private static final int ROWS_PER_STATEMENT = 500;
 
     private DedupTableRows() {
     }
@@ -24,17 +27,27 @@ final class DedupTableRows {
      */
     static void insert(DataSource dataSource, String table, String consumer, String prefix, int count, Duration age)
             throws SQLException {
-        DedupStore store = DedupStore.create(table, null);
         try (Connection c = dataSource.getConnection()) {
+            String row = "(?, ?, ?, 'PROCESSED', 'orders', 0, ?, " + Dialect.detect(c).clock() + ")";
             c.setAutoCommit(false);
-            for (int from = 0; from < count; from += ROWS_PER_TRANSACTION) {
-                List<ClaimRequest> requests = new ArrayList<>(ROWS_PER_TRANSACTION);
-                for (int i = from; i < Math.min(count, from + ROWS_PER_TRANSACTION); i++) {
-                    String key = prefix + "-" + i;
-                    requests.add(new ClaimRequest(key, key.getBytes(StandardCharsets.UTF_8), "orders", 0, i));
+            for (int from = 0; from < count; from += ROWS_PER_STATEMENT) {
+                int rows = Math.min(count - from, ROWS_PER_STATEMENT);
+                try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + table + " (consumer_name, dedup_key, "
+                        + "fingerprint, outcome, source_topic, source_partition, source_offset, processed_at) VALUES "
+                        + String.join(", ", Collections.nCopies(rows, row)))) {
+                    int index = 1;
+                    for (int i = from; i < from + rows; i++) {
+                        String key = prefix + "-" + i;
+                        insert.setString(index++, consumer);
+                        insert.setString(index++, key);
+                        insert.setBytes(index++, key.getBytes(StandardCharsets.UTF_8));
+                        insert.setLong(index++, i);
+                    }
+                    insert.executeUpdate();
                 }
-                store.claimAll(c, consumer, requests);
-                c.commit();
+                if ((from + rows) % ROWS_PER_TRANSACTION == 0 || from + rows == count) {
+                    c.commit();
+                }
             }
         }
         if (!age.isZero()) {
@@ -50,7 +63,7 @@ final class DedupTableRows {
      */
     static int age(DataSource dataSource, String table, String keyPrefix, Duration by) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            String older = switch (DedupStore.create(table, null).dialect(c)) {
+            String older = switch (Dialect.detect(c)) {
                 case MYSQL -> "processed_at - INTERVAL ? SECOND";
                 case POSTGRESQL -> "processed_at - ? * INTERVAL '1 second'";
                 case H2 -> "DATEADD(SECOND, -CAST(? AS BIGINT), processed_at)";

@@ -2,7 +2,7 @@ package io.dedupconsumer.spring.boot;
 
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DedupKey;
-import io.dedupconsumer.jdbc.DedupStore;
+import io.dedupconsumer.jdbc.DedupTable;
 import io.dedupconsumer.spring.DedupListenerSettings;
 import java.time.Duration;
 import org.springframework.beans.factory.InitializingBean;
@@ -21,7 +21,7 @@ public final class DedupProperties implements InitializingBean {
     private boolean enabled = true;
 
     /** The dedup table, optionally schema-qualified. */
-    private String table = DedupStore.DEFAULT_TABLE;
+    private String table = DedupTable.DEFAULT_NAME;
 
     /**
      * The consumer name that scopes the dedup keys, of the DedupTemplate bean and of deduplicated listeners whose
@@ -281,9 +281,9 @@ public final class DedupProperties implements InitializingBean {
     @Override
     public void afterPropertiesSet() {
         settings();
-        if (schema.migrate && !DedupStore.DEFAULT_TABLE.equals(table)) {
+        if (schema.migrate && !DedupTable.DEFAULT_NAME.equals(table)) {
             throw invalid("dedup.table", table, "the migration (dedup.schema.migrate=true) creates the table "
-                    + DedupStore.DEFAULT_TABLE + "; to use another name, create it from "
+                    + DedupTable.DEFAULT_NAME + "; to use another name, create it from "
                     + "sql/<database>/V1__create_dedup_record.sql under that name and set dedup.schema.migrate=false");
         }
         if (retention == null || retention.compareTo(Duration.ofMinutes(1)) < 0) {

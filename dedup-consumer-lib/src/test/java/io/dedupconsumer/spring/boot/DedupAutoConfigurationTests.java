@@ -110,7 +110,7 @@ class DedupAutoConfigurationTests {
             assertThat(properties.getRetry().getMaxInterval()).isEqualTo(Duration.ofSeconds(5));
             assertThat(properties.getRetry().getMaxAttempts()).isEqualTo(2);
             assertThat(context.getBean(DedupTemplate.class)).hasToString("DedupTemplate[consumer=orders, conflictPolicy=FAIL]");
-            assertThat(context.getBean(DedupTemplate.class).deduplicator().store().table()).isEqualTo("app.my_dedup");
+            assertThat(context.getBean(DedupTemplate.class).deduplicator().table()).isEqualTo("app.my_dedup");
         });
     }
 

@@ -2,16 +2,14 @@ package io.dedupconsumer.examples.payment;
 
 import io.dedupconsumer.core.DedupResult;
 import io.dedupconsumer.core.Deduplicator;
-import io.dedupconsumer.jdbc.StoredClaim;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.HexFormat;
-import java.util.Optional;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -47,15 +45,18 @@ final class Conflicts {
      * @throws org.springframework.dao.DataAccessException when the database did not take it; the record is retried
      */
     boolean record(ConsumerRecord<String, byte[]> record, PaymentCallback callback, DedupResult result) {
-        Optional<StoredClaim> stored = jdbc.execute((ConnectionCallback<Optional<StoredClaim>>) connection ->
-                deduplicator.store().find(connection, deduplicator.consumerName(), result.dedupKey()));
+        // The first delivery's fingerprint, read from the dedup table whose DDL the library ships (the table name is
+        // the deduplicator's, validated as an identifier).
+        List<byte[]> stored = jdbc.query("SELECT fingerprint FROM " + deduplicator.table()
+                + " WHERE consumer_name = ? AND dedup_key = ?", (rs, row) -> rs.getBytes(1),
+                deduplicator.consumerName(), result.dedupKey());
         try {
             jdbc.update("INSERT INTO payment_conflict (record_topic, record_partition, record_offset, provider_tx_id, "
                     + "callback_type, order_id, amount_minor, currency, fingerprint, stored_fingerprint, stored_delivery, "
                     + "stored_outcome, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     record.topic(), record.partition(), record.offset(), callback.providerTxId(), callback.type().name(),
                     callback.orderId(), callback.amountMinor(), callback.currency(), HEX.formatHex(callback.fingerprint()),
-                    stored.map(claim -> HEX.formatHex(claim.fingerprint())).orElse(null), result.firstDelivery(),
+                    stored.isEmpty() ? null : HEX.formatHex(stored.get(0)), result.firstDelivery(),
                     result.firstOutcome().name(), Timestamp.from(clock.instant()));
         } catch (DuplicateKeyException e) {
             log.debug("conflict of {}-{}@{} recorded by an earlier delivery", record.topic(), record.partition(),

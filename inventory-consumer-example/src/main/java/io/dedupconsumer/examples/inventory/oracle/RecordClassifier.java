@@ -2,7 +2,7 @@ package io.dedupconsumer.examples.inventory.oracle;
 
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.Fingerprint;
-import io.dedupconsumer.jdbc.DedupStore;
+import io.dedupconsumer.jdbc.DedupTable;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -69,7 +69,7 @@ public final class RecordClassifier {
     /**
      * The record's dedup key as the service derives it, or {@code null} when it has none it can store: the key
      * cannot be read (not JSON), is missing or empty, or is text the dedup table would not store exactly (a lone
-     * surrogate, U+0000, U+FFFD, more than {@link DedupStore#MAX_KEY_LENGTH} characters).
+     * surrogate, U+0000, U+FFFD, more than {@link DedupTable#MAX_KEY_LENGTH} characters).
      */
     public static @Nullable String key(ConsumerRecord<?, ?> record) {
         String key;
@@ -99,6 +99,6 @@ public final class RecordClassifier {
             }
             length++;
         }
-        return length <= DedupStore.MAX_KEY_LENGTH;
+        return length <= DedupTable.MAX_KEY_LENGTH;
     }
 }

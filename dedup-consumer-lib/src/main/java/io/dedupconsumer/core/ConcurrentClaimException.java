@@ -1,4 +1,4 @@
-package io.dedupconsumer.jdbc;
+package io.dedupconsumer.core;
 
 import java.sql.SQLException;
 
@@ -7,7 +7,7 @@ import java.sql.SQLException;
  * The transaction is no longer usable as planned: roll it back and claim the batch's records one by one,
  * where each claim waits for the other transaction and then sees its row.
  */
-public final class ConcurrentClaimException extends SQLException {
+final class ConcurrentClaimException extends SQLException {
     private static final long serialVersionUID = 1L;
 
     ConcurrentClaimException(SQLException cause) {

@@ -1,16 +1,12 @@
-package io.dedupconsumer.jdbc;
+package io.dedupconsumer.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.dedupconsumer.core.DedupKey;
-import io.dedupconsumer.core.Deduplicator;
-import io.dedupconsumer.core.HandlerResult;
-import io.dedupconsumer.core.Outcome;
-import io.dedupconsumer.core.RecordProcessingException;
-import io.dedupconsumer.core.RecordHandler;
+import io.dedupconsumer.jdbc.DedupRetention;
+import io.dedupconsumer.jdbc.PurgeResult;
 import io.dedupconsumer.testkit.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -169,7 +165,7 @@ class PartitionedDedupTableTests {
         dataSource = partitionedTable(byProcessingDay);
         execute("ALTER TABLE dedup_record REORGANIZE PARTITION pmax INTO ("
                 + "PARTITION p20261125 VALUES LESS THAN ('2026-11-26'), PARTITION pmax VALUES LESS THAN (MAXVALUE))");
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         ClaimRequest payment = new ClaimRequest("2026-11-24/payment-1", new byte[32], "payments", 0, 1);
         try (Connection monday = databaseClockAt(MONDAY).getConnection();
                 Connection tuesday = databaseClockAt(TUESDAY).getConnection()) {

@@ -1,9 +1,11 @@
-package io.dedupconsumer.jdbc;
+package io.dedupconsumer.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.dedupconsumer.jdbc.DedupSchema;
+import io.dedupconsumer.jdbc.DedupTable;
 import io.dedupconsumer.testkit.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -11,12 +13,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,10 +28,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The dedup table's contract, written once and run against every database the library supports: H2, and the real
+ * The claim statements' contract, written once and run against every database the library supports: H2, and the real
  * MariaDB server through both MySQL drivers (MySQL Connector/J and MariaDB Connector/J), and PostgreSQL.
  */
-class DedupStoreContractTests {
+class ClaimStoreContractTests {
 
     private static final String CONSUMER = "orders";
 
@@ -71,20 +67,20 @@ class DedupStoreContractTests {
     }
 
     private static byte[] fingerprint(String payload) {
-        return io.dedupconsumer.core.Fingerprint.sha256(payload.getBytes(StandardCharsets.UTF_8));
+        return Fingerprint.sha256(payload.getBytes(StandardCharsets.UTF_8));
     }
 
     @ParameterizedTest
     @MethodSource("databases")
     void claimOfANewKeyHoldsItAndKeepsWhereTheRecordCameFrom(TestDatabase database) throws SQLException {
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
             assertThat(store.claim(c, CONSUMER, request("order-1", "a", 42))).isEmpty();
             StoredClaim row = store.find(c, CONSUMER, "order-1").orElseThrow();
             assertThat(row.fingerprint()).isEqualTo(fingerprint("a"));
-            assertThat(row.outcome()).isEqualTo("PROCESSED");
+            assertThat(row.outcome()).isEqualTo(Outcome.PROCESSED);
             assertThat(row.firstDelivery()).isEqualTo("orders-3@42");
-            assertThat(store.dialect(c)).isEqualTo(expectedDialect(database));
+            assertThat(store.claims(c)).isInstanceOf(expectedClaims(database));
         }
     }
 
@@ -92,7 +88,7 @@ class DedupStoreContractTests {
     @MethodSource("databases")
     void claimOfAHeldKeyReturnsTheFirstClaimAndLeavesTheTransactionUsable(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = migrated(database);
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = dataSource.getConnection()) {
             store.claim(c, CONSUMER, request("order-1", "a", 1));
         }
@@ -110,7 +106,7 @@ class DedupStoreContractTests {
     @ParameterizedTest
     @MethodSource("databases")
     void sameKeyUnderAnotherConsumerIsAnotherClaim(TestDatabase database) throws SQLException {
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
             assertThat(store.claim(c, "inventory", request("event-1", "a", 1))).isEmpty();
             assertThat(store.claim(c, "billing", request("event-1", "a", 1))).isEmpty();
@@ -120,7 +116,7 @@ class DedupStoreContractTests {
     @ParameterizedTest
     @MethodSource("databases")
     void keysDifferingOnlyInCaseOrAccentsAreDistinct(TestDatabase database) throws SQLException {
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
             assertThat(store.claim(c, CONSUMER, request("order-a", "x", 1))).isEmpty();
             assertThat(store.claim(c, CONSUMER, request("order-A", "x", 2))).isEmpty();
@@ -133,7 +129,7 @@ class DedupStoreContractTests {
     @MethodSource("databases")
     void rollbackReleasesTheClaim(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = migrated(database);
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             store.claim(c, CONSUMER, request("order-1", "a", 1));
@@ -147,7 +143,7 @@ class DedupStoreContractTests {
     @MethodSource("databases")
     void claimAllReportsExactlyTheKeysAlreadyHeldAcrossChunks(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = migrated(database);
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         List<ClaimRequest> earlier = new ArrayList<>();
         List<ClaimRequest> batch = new ArrayList<>();
         for (int i = 0; i < 1_200; i++) {
@@ -174,7 +170,7 @@ class DedupStoreContractTests {
     void aBatchMeetingAHeldKeyAfterDuplicateFreeBatchesClaimsTheRestInTheSameTransaction(TestDatabase database)
             throws SQLException {
         HikariDataSource dataSource = migrated(database);
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             assertThat(store.claimAll(c, CONSUMER, List.of(request("a", "a", 1), request("b", "b", 2)))).isEmpty();
@@ -217,7 +213,7 @@ class DedupStoreContractTests {
     void throughMariaDbConnectorJAClaimLooksUpFirstSoAHeldKeyFailsNoStatement() throws SQLException {
         TestDatabase database = TestDatabase.mariadbDriver();
         HikariDataSource dataSource = migrated(database);
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             List<ClaimRequest> first = new ArrayList<>();
@@ -247,7 +243,7 @@ class DedupStoreContractTests {
     @Test
     void throughMySqlConnectorJAFreshKeyIsOneInsertAndNothingElse() throws SQLException {
         HikariDataSource dataSource = migrated(TestDatabase.mariadb());
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             assertThat(statementsRunBy(c, () -> assertThat(store.claim(c, CONSUMER, request("event-1", "p", 1)))
@@ -294,104 +290,23 @@ class DedupStoreContractTests {
     @ParameterizedTest
     @MethodSource("databases")
     void markRejectedKeepsTheOutcomeAndAShortenedReason(TestDatabase database) throws SQLException {
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
             store.claim(c, CONSUMER, request("order-1", "a", 1));
             store.markRejected(c, CONSUMER, "order-1", "x".repeat(2_000));
-            assertThat(store.find(c, CONSUMER, "order-1").orElseThrow().outcome()).isEqualTo("REJECTED");
+            assertThat(store.find(c, CONSUMER, "order-1").orElseThrow().outcome()).isEqualTo(Outcome.REJECTED);
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT reason FROM dedup_record")) {
                 rs.next();
-                assertThat(rs.getString(1)).hasSize(DedupStore.MAX_REASON_LENGTH).endsWith("…");
+                assertThat(rs.getString(1)).hasSize(DedupTable.MAX_REASON_LENGTH).endsWith("…");
             }
         }
-    }
-
-    @ParameterizedTest
-    @MethodSource("databases")
-    void purgeDeletesOnlyRowsOlderThanTheCutoffInBoundedBatches(TestDatabase database) throws SQLException {
-        HikariDataSource dataSource = migrated(database);
-        DedupStore store = DedupStore.create("dedup_record", null);
-        try (Connection c = dataSource.getConnection()) {
-            for (int i = 0; i < 25; i++) {
-                store.claim(c, CONSUMER, request("old-" + i, "a", i));
-            }
-            for (int i = 0; i < 5; i++) {
-                store.claim(c, CONSUMER, request("recent-" + i, "a", i));
-            }
-            DedupTableRows.age(dataSource, "dedup_record", "old-", Duration.ofDays(8));
-            DedupTableRows.age(dataSource, "dedup_record", "recent-", Duration.ofHours(1));
-            Instant cutoff = store.purgeCutoff(c, Duration.ofDays(7));
-            assertThat(store.purge(c, cutoff, 10)).isEqualTo(10);
-            assertThat(store.purge(c, cutoff, 10)).isEqualTo(10);
-            assertThat(store.purge(c, cutoff, 10)).isEqualTo(5);
-            assertThat(store.purge(c, cutoff, 10)).isZero();
-            assertThat(store.find(c, CONSUMER, "recent-0")).isPresent();
-        }
-        assertThat(count(dataSource)).isEqualTo(5);
-    }
-
-    @ParameterizedTest
-    @MethodSource("databases")
-    void processedAtIsTheDatabasesTimeOfTheClaimToTheMillisecondTheClockThePurgeCutoffReads(TestDatabase database)
-            throws SQLException {
-        HikariDataSource dataSource = migrated(database);
-        DedupStore store = DedupStore.create("dedup_record", null);
-        try (Connection c = dataSource.getConnection()) {
-            Instant before = store.purgeCutoff(c, Duration.ofMinutes(1)).plus(Duration.ofMinutes(1));
-            store.claim(c, CONSUMER, request("order-1", "a", 1));
-            Instant after = store.purgeCutoff(c, Duration.ofMinutes(1)).plus(Duration.ofMinutes(1));
-            Instant processedAt = processedAt(c, store.dialect(c));
-            assertThat(processedAt).isBetween(before, after);
-            // Nothing older than the claim itself: a cutoff a millisecond after it deletes it, one at it does not.
-            assertThat(store.purge(c, processedAt, 10)).isZero();
-            assertThat(store.purge(c, processedAt.plus(1, ChronoUnit.MILLIS), 10)).isEqualTo(1);
-        }
-    }
-
-    @ParameterizedTest
-    @MethodSource("databases")
-    void aWindowReachingBackBeforeTheYear1000KeepsEveryKeyAndRunsNoDelete(TestDatabase database) throws SQLException {
-        HikariDataSource dataSource = migrated(database);
-        DedupStore store = DedupStore.create("dedup_record", null);
-        try (Connection c = dataSource.getConnection()) {
-            store.claim(c, CONSUMER, request("order-1", "a", 1));
-            assertThat(store.purgeCutoff(c, Duration.ofDays(365L * 1_100))).isEqualTo(Instant.MIN);
-            assertThat(store.purgeCutoff(c, ChronoUnit.FOREVER.getDuration())).isEqualTo(Instant.MIN);
-            assertThat(store.purgeCutoff(c, Duration.ofDays(365L * 900))).isAfter(Instant.parse("1000-01-01T00:00:00Z"));
-            assertThat(store.purge(c, Instant.MIN, 10)).isZero();
-        }
-        assertThat(count(dataSource)).isEqualTo(1);
-    }
-
-    /** The one row's processed_at, read exactly: text on MySQL (a UTC DATETIME), with its offset elsewhere. */
-    private static Instant processedAt(Connection c, Dialect dialect) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT processed_at FROM dedup_record")) {
-            rs.next();
-            if (dialect == Dialect.MYSQL) {
-                return LocalDateTime.parse(rs.getString(1).replace(' ', 'T')).toInstant(ZoneOffset.UTC);
-            }
-            return rs.getObject(1, OffsetDateTime.class).toInstant();
-        }
-    }
-
-    @ParameterizedTest
-    @MethodSource("databases")
-    void migrationRunsOnceBesideTheApplicationsOwnTables(TestDatabase database) throws SQLException {
-        HikariDataSource dataSource = database.create("schema");
-        opened.add(dataSource);
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE stock (sku VARCHAR(20) PRIMARY KEY, available INT NOT NULL)");
-        }
-        assertThat(DedupSchema.migrate(dataSource)).isEqualTo(1);
-        assertThat(DedupSchema.migrate(dataSource)).isZero();
-        assertThat(count(dataSource)).isZero();
     }
 
     @ParameterizedTest
     @MethodSource("servers")
     void aConcurrentClaimOfTheSameKeyWaitsForTheFirstTransactionThenSeesItsRow(TestDatabase database) throws Exception {
         HikariDataSource dataSource = migrated(database);
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection first = dataSource.getConnection(); Connection second = dataSource.getConnection()) {
             first.setAutoCommit(false);
             second.setAutoCommit(false);
@@ -409,7 +324,7 @@ class DedupStoreContractTests {
     @MethodSource("servers")
     void aConcurrentClaimGetsTheKeyWhenTheFirstTransactionRollsBack(TestDatabase database) throws Exception {
         HikariDataSource dataSource = migrated(database);
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection first = dataSource.getConnection(); Connection second = dataSource.getConnection()) {
             first.setAutoCommit(false);
             second.setAutoCommit(false);
@@ -426,7 +341,7 @@ class DedupStoreContractTests {
     @MethodSource("databases")
     void aBatchLosingARaceAfterItsSnapshotIsToldToRetryOrClaimRecordByRecord(TestDatabase database) throws Exception {
         HikariDataSource dataSource = migrated(database);
-        DedupStore store = DedupStore.create("dedup_record", null);
+        ClaimStore store = new ClaimStore("dedup_record", null);
         // The race, made deterministic: the batch's snapshot is taken before another consumer commits the key, so
         // the batch's look-up misses the row and its insert then hits the unique index.
         try (Connection batch = dataSource.getConnection(); Connection other = dataSource.getConnection()) {
@@ -437,7 +352,7 @@ class DedupStoreContractTests {
             }
             store.claim(other, CONSUMER, request("event-2", "b", 2));
             List<ClaimRequest> requests = List.of(request("event-1", "a", 1), request("event-2", "b", 2));
-            if (store.dialect(batch) == Dialect.POSTGRESQL) {
+            if (store.claims(batch) instanceof PostgreSqlClaims) {
                 // One statement claims and looks up; the snapshot conflict is a serialization failure (retried).
                 assertThatThrownBy(() -> store.claimAll(batch, CONSUMER, requests))
                         .isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState())
@@ -453,14 +368,14 @@ class DedupStoreContractTests {
     @Test
     void aTableNameThatIsNotAnIdentifierIsRefusedNamingTheSetting() {
         for (String bad : List.of("dedup;drop table x", "dedup record", "1dedup", "a.b.c", "", "dedup`")) {
-            assertThatThrownBy(() -> DedupStore.create(bad, null))
+            assertThatThrownBy(() -> new ClaimStore(bad, null))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("table:");
         }
-        assertThat(DedupStore.create("app.dedup_record", null).table()).isEqualTo("app.dedup_record");
+        assertThat(new ClaimStore("app.dedup_record", null).table()).isEqualTo("app.dedup_record");
     }
 
     /** Claims on another thread and commits, so that the caller can watch it wait for the unique index. */
-    private static CompletableFuture<Optional<StoredClaim>> claimInBackground(DedupStore store, Connection connection,
+    private static CompletableFuture<Optional<StoredClaim>> claimInBackground(ClaimStore store, Connection connection,
             ClaimRequest request) {
         return CompletableFuture.supplyAsync(() -> {
             try {
@@ -484,11 +399,11 @@ class DedupStoreContractTests {
         }
     }
 
-    private static Dialect expectedDialect(TestDatabase database) {
+    private static Class<? extends DatabaseClaims> expectedClaims(TestDatabase database) {
         return switch (database.name()) {
-            case "mariadb", "mariadb-mariadb-java-client" -> Dialect.MYSQL;
-            case "postgresql" -> Dialect.POSTGRESQL;
-            default -> Dialect.H2;
+            case "mariadb", "mariadb-mariadb-java-client" -> MySqlClaims.class;
+            case "postgresql" -> PostgreSqlClaims.class;
+            default -> H2Claims.class;
         };
     }
 
