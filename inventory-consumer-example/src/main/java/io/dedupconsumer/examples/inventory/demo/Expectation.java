@@ -2,7 +2,6 @@ package io.dedupconsumer.examples.inventory.demo;
 
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.Refusal;
-import io.dedupconsumer.examples.inventory.StockEvent;
 import io.dedupconsumer.examples.inventory.oracle.RecordClassifier;
 import io.dedupconsumer.examples.inventory.oracle.StockModel;
 import java.util.EnumMap;

@@ -48,11 +48,6 @@ public final class StockModel {
      */
     public record Effect(@Nullable Refusal refusal, @Nullable String ledgerResult, @Nullable String sku, int delta) {
 
-        /** Whether the event was applied (the stock may still not have moved: never, as it happens). */
-        public boolean applied() {
-            return refusal == null;
-        }
-
         /** The outcome its claim records: {@code PROCESSED} when applied, {@code REJECTED} when refused. */
         public Outcome outcome() {
             return refusal == null ? Outcome.PROCESSED : Outcome.REJECTED;

@@ -125,10 +125,6 @@ public final class Verification {
         return violations;
     }
 
-    public List<String> notes() {
-        return List.copyOf(notes);
-    }
-
     public boolean passed() {
         return failures().isEmpty();
     }
@@ -162,8 +158,8 @@ public final class Verification {
             out.printf(row, check.name(), check.expectedText(), check.actual(),
                     check.ok() ? "ok" : "VIOLATION: " + check.meaning());
         }
-        List<Check> failures = failures();
-        for (Check failure : failures) {
+        Verdict verdict = verdict();
+        for (Check failure : verdict.failures()) {
             List<String> list = examples.getOrDefault(failure.name().strip(), List.of());
             if (!list.isEmpty()) {
                 out.printf("%n  %s (%d):%n", failure.name().strip(), list.size());
@@ -178,11 +174,11 @@ public final class Verification {
             notes.forEach(note -> out.println("  note: " + note));
         }
         out.println();
-        if (failures.isEmpty()) {
+        if (verdict.passed()) {
             out.println("VERDICT: PASSED - " + verdictWhenPassed);
         } else {
-            out.printf("VERDICT: FAILED - %d of %d check(s) violated: %s%n", failures.size(), checks.size(),
-                    String.join("; ", failures.stream().map(check -> check.name().strip()).toList()));
+            out.printf("VERDICT: FAILED - %d of %d check(s) violated: %s%n", verdict.failures().size(), verdict.checks(),
+                    String.join("; ", verdict.failedNames()));
         }
     }
 }
