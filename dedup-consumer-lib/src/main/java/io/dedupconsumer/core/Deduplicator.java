@@ -107,7 +107,7 @@ public final class Deduplicator {
         Duration transactionTimeout = transactions.timeout();
         if (timeoutChosen) {
             if (transactionTimeout.multipliedBy(3).compareTo(maxPollInterval) >= 0) {
-                throw new IllegalArgumentException("transactionTimeout: " + transactionTimeout.toMillis() + " ms is not "
+                throw new InvalidSettingException("transactionTimeout", transactionTimeout, transactionTimeout.toMillis() + " ms is not "
                         + "below a third of the consumer's max.poll.interval.ms (" + maxPollInterval.toMillis() + " ms): "
                         + "a record waiting for a locked row would get the consumer evicted from its group. Lower "
                         + "transactionTimeout or raise max.poll.interval.ms");
@@ -236,7 +236,7 @@ public final class Deduplicator {
          */
         public Builder consumerName(String consumerName) {
             if (consumerName == null || !CONSUMER_NAME.matcher(consumerName).matches()) {
-                throw new IllegalArgumentException("consumerName: '" + consumerName + "' is not valid; use 1 to "
+                throw new InvalidSettingException("consumerName", consumerName, "'" + consumerName + "' is not valid; use 1 to "
                         + DedupTable.MAX_CONSUMER_NAME_LENGTH + " letters, digits, '.', '_', '-' or ':', e.g. the Kafka group id");
             }
             this.consumerName = consumerName;
@@ -291,7 +291,7 @@ public final class Deduplicator {
          */
         public Builder transientAttempts(int transientAttempts) {
             if (transientAttempts < 1 || transientAttempts > 100) {
-                throw new IllegalArgumentException("transientAttempts: " + transientAttempts + " is out of range; use 1 to 100");
+                throw new InvalidSettingException("transientAttempts", transientAttempts, transientAttempts + " is out of range; use 1 to 100");
             }
             this.transientAttempts = transientAttempts;
             return this;
@@ -313,7 +313,7 @@ public final class Deduplicator {
         public Builder transactionTimeout(Duration transactionTimeout) {
             if (transactionTimeout == null || transactionTimeout.compareTo(MIN_TRANSACTION_TIMEOUT) < 0
                     || transactionTimeout.compareTo(MAX_TRANSACTION_TIMEOUT) > 0) {
-                throw new IllegalArgumentException("transactionTimeout: " + transactionTimeout + " is out of range; use "
+                throw new InvalidSettingException("transactionTimeout", transactionTimeout, transactionTimeout + " is out of range; use "
                         + "1 second to 1 hour, below the consumer's max.poll.interval.ms");
             }
             this.transactionTimeout = transactionTimeout;

@@ -52,7 +52,7 @@ public record DeadLetterBudget(Duration perStep) {
     }
 
     /** The producer's request timeout: half a step, so that one retry of the request fits into the delivery timeout. */
-    public Duration requestTimeout() {
+    private Duration requestTimeout() {
         return perStep.dividedBy(2);
     }
 }

@@ -1,9 +1,5 @@
 package io.dedupconsumer.kafka;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -20,16 +16,14 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Sends a record the runner gives up on to its dead-letter topic: the original key, value and headers, byte for
- * byte, plus headers naming the reason and where the record came from (see {@link DeadLetterHeaders}). Like
- * spring-kafka's {@code DeadLetterPublishingRecoverer}, it keeps the record's partition when the dead-letter topic has
- * it, and lets the producer choose otherwise.
+ * Sends a record the runner gives up on to its dead-letter topic as {@link DeadLetter} defines it: the original key,
+ * value and headers, byte for byte, plus headers naming the reason and where the record came from, to the record's
+ * partition when the dead-letter topic has it.
  */
 final class DeadLetterPublisher implements AutoCloseable {
-
-    private static final int MAX_STACKTRACE_CHARS = 8 * 1024;
 
     private final Producer<byte[], byte[]> producer;
     private final Function<String, String> topicNaming;
@@ -47,12 +41,8 @@ final class DeadLetterPublisher implements AutoCloseable {
      * key too, then without its own headers (the library's stay), with the reason in
      * {@value DeadLetterHeaders#VALUE_OMITTED}: the original stays in its topic, and
      * the partition is never stalled for good by a record that can never be dead-lettered whole.
-     *
-     * @param failure the exception behind the reason, or {@code null} (a conflict, a missing key)
-     * @param keyFailure whether {@code failure} came from deserializing the key
      */
-    Future<RecordMetadata> publish(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, String explanation,
-            String dedupKey, Throwable failure, boolean keyFailure) {
+    Future<RecordMetadata> publish(ConsumerRecord<byte[], byte[]> record, DeadLetter letter) {
         CompletableFuture<RecordMetadata> published = new CompletableFuture<>();
         try {
             String topic = topicNaming.apply(record.topic());
@@ -60,18 +50,15 @@ final class DeadLetterPublisher implements AutoCloseable {
                 throw new IllegalStateException("deadLetterTopic: the naming function returned no topic for '"
                         + record.topic() + "'");
             }
-            Headers headers = headers(record, reason, explanation, dedupKey, failure, keyFailure);
+            Headers headers = letter.addHeaders(new RecordHeaders(record.headers().toArray()), record, consumerGroup,
+                    true);
             Integer partition = partition(topic, record.partition());
-            send(new ProducerRecord<>(topic, partition, record.key(), record.value(), headers), published, () -> {
-                int size = record.value() == null ? 0 : record.value().length;
-                send(omitted(topic, partition, record.key(), headers, record, "the value of " + size
-                        + " bytes is larger than the dead-letter producer or topic accepts"), published, () ->
-                        send(omitted(topic, partition, null, headers, record, "the key and the value are larger than "
-                                + "the dead-letter producer or topic accepts"), published, () ->
-                                send(omitted(topic, partition, null, libraryHeaders(headers, record), record, "the "
-                                        + "record's key, value and own headers are larger than the dead-letter "
-                                        + "producer or topic accepts"), published, null)));
-            });
+            send(new ProducerRecord<>(topic, partition, record.key(), record.value(), headers), published, () ->
+                    send(omitted(topic, partition, record.key(), headers, record, DeadLetter.Omission.VALUE), published,
+                            () -> send(omitted(topic, partition, null, headers, record,
+                                    DeadLetter.Omission.KEY_AND_VALUE), published, () ->
+                                    send(omitted(topic, partition, null, libraryHeaders(headers, record), record,
+                                            DeadLetter.Omission.OWN_HEADERS), published, null))));
         } catch (RuntimeException e) {
             published.completeExceptionally(e);
         }
@@ -80,7 +67,7 @@ final class DeadLetterPublisher implements AutoCloseable {
 
     /** Sends {@code letter}; completes {@code published} with its outcome, or runs {@code whenTooLarge} instead. */
     private void send(ProducerRecord<byte[], byte[]> letter, CompletableFuture<RecordMetadata> published,
-            Runnable whenTooLarge) {
+            @Nullable Runnable whenTooLarge) {
         try {
             producer.send(letter, (metadata, exception) -> {
                 if (exception == null) {
@@ -98,65 +85,22 @@ final class DeadLetterPublisher implements AutoCloseable {
         }
     }
 
-    private static ProducerRecord<byte[], byte[]> omitted(String topic, Integer partition, byte[] key, Headers headers,
-            ConsumerRecord<byte[], byte[]> record, String why) {
-        Headers reduced = new RecordHeaders(headers.toArray());
-        text(reduced, DeadLetterHeaders.VALUE_OMITTED, why + "; the original is at " + record.topic() + "-"
-                + record.partition() + "@" + record.offset());
-        return new ProducerRecord<>(topic, partition, key, null, reduced);
+    private static ProducerRecord<byte[], byte[]> omitted(String topic, @Nullable Integer partition,
+            byte @Nullable [] key, Headers headers, ConsumerRecord<byte[], byte[]> record, DeadLetter.Omission omission) {
+        return new ProducerRecord<>(topic, partition, key, null,
+                omission.addHeader(new RecordHeaders(headers.toArray()), record));
     }
 
-    /** The dead letter's headers without those the record brought, which {@link #headers} puts first. */
+    /** The dead letter's headers without those the record brought, which come first. */
     private static Headers libraryHeaders(Headers headers, ConsumerRecord<byte[], byte[]> record) {
         Header[] all = headers.toArray();
         return new RecordHeaders(Arrays.copyOfRange(all, record.headers().toArray().length, all.length));
     }
 
-    private Headers headers(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, String explanation,
-            String dedupKey, Throwable failure, boolean keyFailure) {
-        Headers headers = new RecordHeaders(record.headers().toArray());
-        text(headers, DeadLetterHeaders.ORIGINAL_TOPIC, record.topic());
-        headers.add(DeadLetterHeaders.ORIGINAL_PARTITION, ByteBuffer.allocate(Integer.BYTES).putInt(record.partition()).array());
-        headers.add(DeadLetterHeaders.ORIGINAL_OFFSET, ByteBuffer.allocate(Long.BYTES).putLong(record.offset()).array());
-        headers.add(DeadLetterHeaders.ORIGINAL_TIMESTAMP, ByteBuffer.allocate(Long.BYTES).putLong(record.timestamp()).array());
-        text(headers, DeadLetterHeaders.ORIGINAL_TIMESTAMP_TYPE, record.timestampType().toString());
-        text(headers, DeadLetterHeaders.ORIGINAL_CONSUMER_GROUP, consumerGroup);
-        if (failure != null) {
-            text(headers, keyFailure ? DeadLetterHeaders.KEY_EXCEPTION_FQCN : DeadLetterHeaders.EXCEPTION_FQCN,
-                    failure.getClass().getName());
-            if (!keyFailure && failure.getCause() != null) {
-                text(headers, DeadLetterHeaders.EXCEPTION_CAUSE_FQCN, failure.getCause().getClass().getName());
-            }
-            text(headers, keyFailure ? DeadLetterHeaders.KEY_EXCEPTION_MESSAGE : DeadLetterHeaders.EXCEPTION_MESSAGE,
-                    failure.getMessage() != null ? failure.getMessage() : failure.toString());
-            text(headers, keyFailure ? DeadLetterHeaders.KEY_EXCEPTION_STACKTRACE : DeadLetterHeaders.EXCEPTION_STACKTRACE,
-                    stackTrace(failure));
-        }
-        text(headers, DeadLetterHeaders.OUTCOME, reason.name());
-        text(headers, DeadLetterHeaders.REASON, explanation);
-        if (dedupKey != null) {
-            text(headers, DeadLetterHeaders.DEDUP_KEY, dedupKey);
-        }
-        return headers;
-    }
-
-    /** The record's own partition when the dead-letter topic has it; otherwise {@code null}, the producer chooses. */
-    private Integer partition(String topic, int partition) {
+    /** {@link DeadLetter#partition}, for the dead-letter topic's partitions as the producer knows them. */
+    private @Nullable Integer partition(String topic, int partition) {
         List<PartitionInfo> partitions = producer.partitionsFor(topic);
-        return partitions != null && partition < partitions.size() ? partition : null;
-    }
-
-    private static void text(Headers headers, String name, String value) {
-        if (value != null) {
-            headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-        }
-    }
-
-    private static String stackTrace(Throwable failure) {
-        StringWriter out = new StringWriter();
-        failure.printStackTrace(new PrintWriter(out));
-        String trace = out.toString();
-        return trace.length() <= MAX_STACKTRACE_CHARS ? trace : trace.substring(0, MAX_STACKTRACE_CHARS) + "\n\t...";
+        return DeadLetter.partition(partition, partitions == null ? 0 : partitions.size());
     }
 
     void close(Duration timeout) {

@@ -29,6 +29,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,13 +79,13 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
     private final RunnerMetrics metrics;
     private final ConsumerLoop<K, V> loop;
     private final Duration shutdownTimeout;
-    private final RetentionGuard retentionGuard;
+    private final @Nullable RetentionGuard retentionGuard;
     private final List<String> topics;
     private final Deduplicator deduplicator;
     private final String name;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile Thread thread;
+    private volatile @Nullable Thread thread;
 
     private DedupConsumerRunner(Builder<K, V> b) {
         Map<String, Object> consumerProperties = new HashMap<>(b.consumerProperties);
@@ -252,28 +253,28 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         final Deserializer<K> keyDeserializer;
         final Deserializer<V> valueDeserializer;
         final Map<String, Object> consumerProperties = new HashMap<>();
-        Map<String, Object> producerProperties;
+        @Nullable Map<String, Object> producerProperties;
         final Set<String> topics = new LinkedHashSet<>();
-        Deduplicator deduplicator;
-        RecordHandler<K, V> handler;
+        @Nullable Deduplicator deduplicator;
+        @Nullable RecordHandler<K, V> handler;
         ProcessingMode mode = ProcessingMode.RECORD;
         ConflictPolicy conflictPolicy = ConflictPolicy.DEAD_LETTER;
         Backoff backoff = new Backoff(Duration.ofMillis(500), 2.0, Duration.ofSeconds(30));
         int maxAttempts = 5;
-        Function<String, String> deadLetterTopic = topic -> topic + "-dlt";
+        Function<String, String> deadLetterTopic = DeadLetter::topicOf;
         Duration pollTimeout = Duration.ofSeconds(1);
         Duration shutdownTimeout = Duration.ofSeconds(30);
         RunnerListener listener = new RunnerListener() { };
-        RetentionGuard retentionGuard;
+        @Nullable RetentionGuard retentionGuard;
         Clock clock = Clock.systemUTC();
         MeterRegistry meterRegistry = Metrics.globalRegistry;
 
         private Builder(Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
             if (keyDeserializer == null) {
-                throw new IllegalArgumentException("keyDeserializer: required; e.g. new StringDeserializer()");
+                throw new io.dedupconsumer.core.InvalidSettingException("keyDeserializer", null, "required; e.g. new StringDeserializer()");
             }
             if (valueDeserializer == null) {
-                throw new IllegalArgumentException("valueDeserializer: required; e.g. new StringDeserializer()");
+                throw new io.dedupconsumer.core.InvalidSettingException("valueDeserializer", null, "required; e.g. new StringDeserializer()");
             }
             this.keyDeserializer = keyDeserializer;
             this.valueDeserializer = valueDeserializer;
@@ -297,21 +298,21 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         /** One consumer setting; see {@link #consumerProperties(Map)}. */
         public Builder<K, V> consumerProperty(String key, Object value) {
             if (key == null || value == null) {
-                throw new IllegalArgumentException("consumerProperties: null key or value (" + key + ")");
+                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, "null key or value (" + key + ")");
             }
             if (key.equals(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG) && Boolean.parseBoolean(value.toString().trim())) {
-                throw new IllegalArgumentException("consumerProperties: enable.auto.commit=true is not allowed; the "
+                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, "enable.auto.commit=true is not allowed; the "
                         + "runner commits each offset itself, only after the record's database transaction committed. "
                         + "Remove the setting or set it to false");
             }
             if (key.equals(ConsumerConfig.ISOLATION_LEVEL_CONFIG) && !"read_committed".equals(value.toString().trim())) {
-                throw new IllegalArgumentException("consumerProperties: isolation.level=" + value + " is not allowed; "
+                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, "isolation.level=" + value + " is not allowed; "
                         + "the runner would apply records of Kafka transactions that are later aborted. Remove the "
                         + "setting (the runner reads read_committed)");
             }
             if ((key.equals(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG)
                     || key.equals(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG)) && !isByteArrayDeserializer(value)) {
-                throw new IllegalArgumentException("consumerProperties: " + key + "=" + value + " is not used; the runner "
+                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, key + "=" + value + " is not used; the runner "
                         + "consumes bytes and deserializes each record itself, so that a record that does not "
                         + "deserialize is dead-lettered instead of failing poll(). Pass the deserializer to "
                         + "DedupConsumerRunner.builder(keyDeserializer, valueDeserializer) and remove " + key);
@@ -336,7 +337,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
             Objects.requireNonNull(topics, "topics");
             for (String topic : new ArrayList<>(topics)) {
                 if (topic == null || topic.isBlank()) {
-                    throw new IllegalArgumentException("topics: a topic name is empty");
+                    throw new io.dedupconsumer.core.InvalidSettingException("topics", topic, "a topic name is empty");
                 }
                 this.topics.add(topic);
             }
@@ -376,13 +377,13 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
          */
         public Builder<K, V> retryBackoff(Duration initial, double multiplier, Duration max) {
             if (initial == null || initial.isNegative() || initial.isZero()) {
-                throw new IllegalArgumentException("retryBackoff: initial must be positive, was " + initial);
+                throw new io.dedupconsumer.core.InvalidSettingException("retryBackoff", initial, "initial must be positive, was " + initial);
             }
             if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
-                throw new IllegalArgumentException("retryBackoff: multiplier must be at least 1.0, was " + multiplier);
+                throw new io.dedupconsumer.core.InvalidSettingException("retryBackoff", multiplier, "multiplier must be at least 1.0, was " + multiplier);
             }
             if (max == null || max.compareTo(initial) < 0) {
-                throw new IllegalArgumentException("retryBackoff: max must be at least initial (" + initial + "), was " + max);
+                throw new io.dedupconsumer.core.InvalidSettingException("retryBackoff", max, "max must be at least initial (" + initial + "), was " + max);
             }
             this.backoff = new Backoff(initial, multiplier, max);
             return this;
@@ -394,16 +395,17 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
          */
         public Builder<K, V> maxAttempts(int maxAttempts) {
             if (maxAttempts < 1) {
-                throw new IllegalArgumentException("maxAttempts: must be at least 1, was " + maxAttempts);
+                throw new io.dedupconsumer.core.InvalidSettingException("maxAttempts", maxAttempts, "must be at least 1, was " + maxAttempts);
             }
             this.maxAttempts = maxAttempts;
             return this;
         }
 
         /**
-         * The dead-letter topic of each source topic; defaults to {@code <topic>-dlt}, spring-kafka's default, so both
-         * integrations write to the same topic. A dead letter goes to the partition of the same number when the
-         * dead-letter topic has it, else where the producer puts it.
+         * The dead-letter topic of each source topic; defaults to {@link DeadLetter#topicOf}, {@code <topic>-dlt}
+         * (spring-kafka's default), so both integrations write to the same topic. A dead letter goes to the partition
+         * of the same number when the dead-letter topic has it, else where the producer puts it
+         * ({@link DeadLetter#partition}).
          */
         public Builder<K, V> deadLetterTopic(Function<String, String> naming) {
             this.deadLetterTopic = Objects.requireNonNull(naming, "deadLetterTopic");
@@ -420,7 +422,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         public Builder<K, V> producerProperties(Map<String, ?> properties) {
             Objects.requireNonNull(properties, "producerProperties");
             if (!properties.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                throw new IllegalArgumentException("producerProperties: bootstrap.servers is required when the "
+                throw new io.dedupconsumer.core.InvalidSettingException("producerProperties", properties, "bootstrap.servers is required when the "
                         + "dead-letter producer is configured explicitly; leave producerProperties unset to derive "
                         + "them from the consumer");
             }
@@ -431,7 +433,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         /** The longest a poll waits for records; defaults to 1 s. */
         public Builder<K, V> pollTimeout(Duration pollTimeout) {
             if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
-                throw new IllegalArgumentException("pollTimeout: must be positive, was " + pollTimeout);
+                throw new io.dedupconsumer.core.InvalidSettingException("pollTimeout", pollTimeout, "must be positive, was " + pollTimeout);
             }
             this.pollTimeout = pollTimeout;
             return this;
@@ -440,7 +442,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         /** How long {@link DedupConsumerRunner#close()} waits for the in-flight work and the clients; defaults to 30 s. */
         public Builder<K, V> shutdownTimeout(Duration shutdownTimeout) {
             if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
-                throw new IllegalArgumentException("shutdownTimeout: must not be negative, was " + shutdownTimeout);
+                throw new io.dedupconsumer.core.InvalidSettingException("shutdownTimeout", shutdownTimeout, "must not be negative, was " + shutdownTimeout);
             }
             this.shutdownTimeout = shutdownTimeout;
             return this;

@@ -23,17 +23,17 @@ final class RecordDecoder<K, V> implements AutoCloseable {
         try {
             key = raw.key() == null ? null : keys.deserialize(raw.topic(), raw.headers(), raw.key());
         } catch (RuntimeException e) {
-            return new Decoded<>(null, e, true);
+            return new Undecodable<>(e, true);
         }
         V value;
         try {
             value = raw.value() == null ? null : values.deserialize(raw.topic(), raw.headers(), raw.value());
         } catch (RuntimeException e) {
-            return new Decoded<>(null, e, false);
+            return new Undecodable<>(e, false);
         }
-        return new Decoded<>(new ConsumerRecord<>(raw.topic(), raw.partition(), raw.offset(), raw.timestamp(),
+        return new Readable<>(new ConsumerRecord<>(raw.topic(), raw.partition(), raw.offset(), raw.timestamp(),
                 raw.timestampType(), raw.serializedKeySize(), raw.serializedValueSize(), key, value, raw.headers(),
-                raw.leaderEpoch()), null, false);
+                raw.leaderEpoch()));
     }
 
     @Override
@@ -42,12 +42,20 @@ final class RecordDecoder<K, V> implements AutoCloseable {
         values.close();
     }
 
+    /** A deserialized record, or the exception that prevented it. */
+    sealed interface Decoded<K, V> {
+    }
+
+    /** The record deserialized. */
+    record Readable<K, V>(ConsumerRecord<K, V> record) implements Decoded<K, V> {
+    }
+
     /**
-     * A deserialized record, or the exception that prevented it.
+     * The exception that prevented deserializing the record.
      *
      * @param keyFailed whether the key (rather than the value) failed
      */
-    record Decoded<K, V>(ConsumerRecord<K, V> record, RuntimeException failure, boolean keyFailed) {
+    record Undecodable<K, V>(RuntimeException failure, boolean keyFailed) implements Decoded<K, V> {
 
         String reason() {
             return "the record's " + (keyFailed ? "key" : "value") + " cannot be deserialized: " + failure;

@@ -18,6 +18,7 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,7 +157,7 @@ public final class RetentionGuard {
         log.warn(message);
     }
 
-    private static String value(Config config, String name) {
+    private static @Nullable String value(Config config, String name) {
         ConfigEntry entry = config.get(name);
         return entry == null ? null : entry.value();
     }
@@ -174,8 +175,8 @@ public final class RetentionGuard {
      * ones. The messages name the setting.
      */
     public static final class Builder {
-        private Admin admin;
-        private Duration window;
+        private @Nullable Admin admin;
+        private @Nullable Duration window;
         private OnTooShort onTooShort = OnTooShort.FAIL;
         private boolean acceptInfiniteRetention;
         private Duration timeout = Duration.ofSeconds(30);
@@ -192,7 +193,7 @@ public final class RetentionGuard {
         /** Required. The dedup window, as configured in {@code DedupRetention}. */
         public Builder window(Duration window) {
             if (window == null || window.isNegative() || window.isZero()) {
-                throw new IllegalArgumentException("window: " + window + " is not a positive duration");
+                throw new io.dedupconsumer.core.InvalidSettingException("window", window, window + " is not a positive duration");
             }
             this.window = window;
             return this;
@@ -217,7 +218,7 @@ public final class RetentionGuard {
         /** How long to wait for the broker's answer; defaults to 30 s. */
         public Builder timeout(Duration timeout) {
             if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-                throw new IllegalArgumentException("timeout: " + timeout + " is out of range; use more than zero and "
+                throw new io.dedupconsumer.core.InvalidSettingException("timeout", timeout, timeout + " is out of range; use more than zero and "
                         + "at most 10 minutes");
             }
             this.timeout = timeout;

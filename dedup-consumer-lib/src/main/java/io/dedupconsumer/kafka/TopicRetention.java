@@ -3,6 +3,7 @@ package io.dedupconsumer.kafka;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How long Kafka may keep a topic's records, and so how long one of them may be redelivered: the topic's
@@ -18,7 +19,7 @@ import java.util.Locale;
  * @param segmentMs {@code segment.ms}, how long a segment stays open at most
  * @param cleanupPolicy {@code cleanup.policy}, e.g. {@code delete}, {@code compact} or {@code compact,delete}
  */
-public record TopicRetention(String topic, long retentionMs, long segmentMs, String cleanupPolicy) {
+public record TopicRetention(String topic, long retentionMs, long segmentMs, @Nullable String cleanupPolicy) {
 
     /** How a dedup window compares with what the topic can redeliver. */
     public enum Coverage {
@@ -45,12 +46,12 @@ public record TopicRetention(String topic, long retentionMs, long segmentMs, Str
     }
 
     /** The retention as a duration; {@code null} when {@link #infinite()}. */
-    public Duration retention() {
+    public @Nullable Duration retention() {
         return infinite() ? null : Duration.ofMillis(retentionMs);
     }
 
     /** The shortest window that outlives every record of the topic; {@code null} when {@link #infinite()}. */
-    public Duration safeWindow() {
+    public @Nullable Duration safeWindow() {
         return infinite() ? null : Duration.ofMillis(retentionMs).plusMillis(Math.max(0, segmentMs));
     }
 

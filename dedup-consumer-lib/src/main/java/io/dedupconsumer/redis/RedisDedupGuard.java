@@ -157,7 +157,7 @@ public final class RedisDedupGuard implements DedupGuard {
          */
         public Builder ttl(Duration ttl) {
             if (ttl == null || ttl.toSeconds() < 1) {
-                throw new IllegalArgumentException("ttl: " + ttl + " is too short; use at least one second (minutes "
+                throw new io.dedupconsumer.core.InvalidSettingException("ttl", ttl, ttl + " is too short; use at least one second (minutes "
                         + "to hours for hot duplicates), at most the dedup table's retention window");
             }
             this.ttl = ttl;
@@ -179,7 +179,7 @@ public final class RedisDedupGuard implements DedupGuard {
          */
         public Builder retryAfter(Duration retryAfter) {
             if (retryAfter == null || retryAfter.isNegative()) {
-                throw new IllegalArgumentException("retryAfter: " + retryAfter + " must be zero or positive");
+                throw new io.dedupconsumer.core.InvalidSettingException("retryAfter", retryAfter, retryAfter + " must be zero or positive");
             }
             this.retryAfter = retryAfter;
             return this;
@@ -195,7 +195,7 @@ public final class RedisDedupGuard implements DedupGuard {
         public Builder slowCallThreshold(Duration slowCallThreshold) {
             if (slowCallThreshold == null || slowCallThreshold.isNegative() || slowCallThreshold.isZero()
                     || slowCallThreshold.compareTo(MAX_SLOW_CALL) > 0) {
-                throw new IllegalArgumentException("slowCallThreshold: " + slowCallThreshold + " is out of range; use "
+                throw new io.dedupconsumer.core.InvalidSettingException("slowCallThreshold", slowCallThreshold, slowCallThreshold + " is out of range; use "
                         + "more than zero and at most " + MAX_SLOW_CALL + " (about the database's claim latency, e.g. "
                         + "Duration.ofMillis(5))");
             }

@@ -2,13 +2,12 @@ package io.dedupconsumer.spring;
 
 import io.dedupconsumer.core.DatabaseUnavailableException;
 import io.dedupconsumer.core.Outcome;
+import io.dedupconsumer.kafka.DeadLetter;
 import io.dedupconsumer.kafka.DeadLetterHeaders;
-import java.nio.charset.StandardCharsets;
+import io.dedupconsumer.kafka.DeadLetterReason;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.listener.CommonDelegatingErrorHandler;
 import org.springframework.kafka.listener.CommonErrorHandler;
@@ -47,7 +46,7 @@ public final class DedupErrorHandling {
     /** Dead-letter header: why the record could not be processed. */
     public static final String REASON_HEADER = DeadLetterHeaders.REASON;
     /** The dead-letter topic of topic {@code t} is {@code t} followed by this suffix. */
-    public static final String DEAD_LETTER_SUFFIX = "-dlt";
+    public static final String DEAD_LETTER_SUFFIX = DeadLetter.TOPIC_SUFFIX;
 
     private static final int MAX_DEPTH = 16;
 
@@ -55,24 +54,14 @@ public final class DedupErrorHandling {
     }
 
     /**
-     * A recoverer that publishes to {@code <topic>-dlt} (any partition, so the dead-letter topic needs no particular
-     * partition count) with spring-kafka's exception headers and the dedup outcome and reason.
+     * A recoverer that publishes the dead letters of {@link DeadLetter}, the contract the kafka-clients runner keeps
+     * too: {@code <topic>-dlt}, the source partition when the dead-letter topic has it, the contract's headers.
      *
      * @param template a template whose serializers write the consumed values unchanged ({@code byte[]} stays bytes);
      *     the original bytes of an undeserializable record are always published as bytes
      */
     public static DeadLetterPublishingRecoverer deadLetterRecoverer(KafkaOperations<?, ?> template) {
-        return withReasonHeaders(new DeadLetterPublishingRecoverer(template, DedupErrorHandling::deadLetterTopic));
-    }
-
-    /** Where {@link #deadLetterRecoverer} publishes: {@code <topic>-dlt}, any partition. */
-    static TopicPartition deadLetterTopic(ConsumerRecord<?, ?> record, Exception exception) {
-        return new TopicPartition(record.topic() + DEAD_LETTER_SUFFIX, -1);
-    }
-
-    static DeadLetterPublishingRecoverer withReasonHeaders(DeadLetterPublishingRecoverer recoverer) {
-        recoverer.addHeadersFunction((record, exception) -> reasonHeaders(exception));
-        return recoverer;
+        return new DeadLetterRecoverer.ContractPublisher(template, true);
     }
 
     /**
@@ -140,15 +129,7 @@ public final class DedupErrorHandling {
                 || find(exception, UnresolvedConflictException.class) != null;
     }
 
-    private static Headers reasonHeaders(Exception exception) {
-        Verdict verdict = Verdict.of(exception);
-        Headers headers = new RecordHeaders();
-        headers.add(OUTCOME_HEADER, verdict.outcome().getBytes(StandardCharsets.UTF_8));
-        headers.add(REASON_HEADER, verdict.reason().getBytes(StandardCharsets.UTF_8));
-        return headers;
-    }
-
-    static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+    static <T extends Throwable> @Nullable T find(@Nullable Throwable failure, Class<T> type) {
         Throwable current = failure;
         for (int depth = 0; current != null && depth < MAX_DEPTH; depth++) {
             if (type.isInstance(current)) {
@@ -181,7 +162,7 @@ public final class DedupErrorHandling {
                 return new Verdict(Outcome.INVALID.name(), "cannot deserialize the record's "
                         + (deserialization.isKey() ? "key" : "value") + ": " + rootCause(deserialization).getMessage(), true);
             }
-            return new Verdict("FAILED", "the listener kept failing: " + rootCause(exception), false);
+            return new Verdict(DeadLetterReason.FAILED.name(), "the listener kept failing: " + rootCause(exception), false);
         }
     }
 

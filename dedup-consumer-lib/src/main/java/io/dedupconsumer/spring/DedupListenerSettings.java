@@ -3,9 +3,11 @@ package io.dedupconsumer.spring;
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.Deduplicator;
+import io.dedupconsumer.core.InvalidSettingException;
 import io.dedupconsumer.jdbc.DedupTable;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.ExponentialBackOff;
@@ -24,7 +26,7 @@ public final class DedupListenerSettings {
 
     private static final DedupListenerSettings DEFAULTS = builder().build();
 
-    private final String consumerName;
+    private final @Nullable String consumerName;
     private final String table;
     private final DedupKey defaultKey;
     private final ConflictPolicy conflictPolicy;
@@ -57,7 +59,7 @@ public final class DedupListenerSettings {
     }
 
     /** The consumer name of listeners whose annotation names none, or {@code null}: each then uses its group id. */
-    public String consumerName() {
+    public @Nullable String consumerName() {
         return consumerName;
     }
 
@@ -120,7 +122,7 @@ public final class DedupListenerSettings {
 
     /** Configures {@link DedupListenerSettings}; every setter validates its value at once. */
     public static final class Builder {
-        private String consumerName;
+        private @Nullable String consumerName;
         private String table = DedupTable.DEFAULT_NAME;
         private DedupKey defaultKey = DedupKey.recordKey();
         private ConflictPolicy conflictPolicy = ConflictPolicy.DEAD_LETTER;
@@ -138,7 +140,7 @@ public final class DedupListenerSettings {
          * when a topic may be replayed under a new group id (with the group id as the name, a replay applies every
          * event again). The rules of {@link Deduplicator.Builder#consumerName(String)} apply.
          */
-        public Builder consumerName(String consumerName) {
+        public Builder consumerName(@Nullable String consumerName) {
             if (consumerName != null) {
                 Deduplicator.builder().consumerName(consumerName); // the one place the rules live
             }
@@ -161,10 +163,14 @@ public final class DedupListenerSettings {
         /**
          * The default key as a SpEL expression over the record, as in {@link Deduplicated#key()}.
          *
-         * @throws IllegalArgumentException when it is not a valid expression
+         * @throws InvalidSettingException when it is not a valid expression
          */
         public Builder defaultKeyExpression(String expression) {
-            return defaultKey(KeyExpression.parse(expression));
+            try {
+                return defaultKey(KeyExpression.parse(expression));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException("defaultKeyExpression", expression, e.getMessage());
+            }
         }
 
         /** What a {@code CONFLICT} leads to; defaults to {@link ConflictPolicy#DEAD_LETTER}. */
@@ -182,7 +188,7 @@ public final class DedupListenerSettings {
         /** Attempts of a failing record in all before it is dead-lettered; 1 to 100, defaults to 5. */
         public Builder maxAttempts(int maxAttempts) {
             if (maxAttempts < 1 || maxAttempts > 100) {
-                throw new IllegalArgumentException("maxAttempts: " + maxAttempts + " is out of range; use 1 (no retry) to 100");
+                throw new InvalidSettingException("maxAttempts", maxAttempts, maxAttempts + " is out of range; use 1 (no retry) to 100");
             }
             this.maxAttempts = maxAttempts;
             return this;
@@ -192,18 +198,18 @@ public final class DedupListenerSettings {
          * The retry backoff: the first pause, its growth per attempt and its ceiling; defaults to 1 s, 2.0, 30 s. The
          * same curve paces attempts during a database outage, without an end.
          *
-         * @throws IllegalArgumentException when a pause is not positive, the ceiling is below the first pause, or the
+         * @throws InvalidSettingException when a pause is not positive, the ceiling is below the first pause, or the
          *     multiplier is outside 1 to 100
          */
         public Builder retryBackoff(Duration initialInterval, double multiplier, Duration maxInterval) {
             requirePositive("initialInterval", initialInterval);
             requirePositive("maxInterval", maxInterval);
             if (maxInterval.compareTo(initialInterval) < 0) {
-                throw new IllegalArgumentException("maxInterval: " + maxInterval + " must not be shorter than initialInterval ("
+                throw new InvalidSettingException("maxInterval", maxInterval, maxInterval + " must not be shorter than initialInterval ("
                         + initialInterval + ")");
             }
             if (!(multiplier >= 1.0 && multiplier <= 100.0)) {
-                throw new IllegalArgumentException("multiplier: " + multiplier + " is out of range; use 1 to 100");
+                throw new InvalidSettingException("multiplier", multiplier, multiplier + " is out of range; use 1 to 100");
             }
             this.initialInterval = initialInterval;
             this.multiplier = multiplier;
@@ -211,9 +217,9 @@ public final class DedupListenerSettings {
             return this;
         }
 
-        private static void requirePositive(String name, Duration value) {
+        private static void requirePositive(String name, @Nullable Duration value) {
             if (value == null || value.isNegative() || value.isZero() || value.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException(name + ": " + value + " is out of range; use more than 0 and at most 1h");
+                throw new InvalidSettingException(name, value, value + " is out of range; use more than 0 and at most 1h");
             }
         }
 

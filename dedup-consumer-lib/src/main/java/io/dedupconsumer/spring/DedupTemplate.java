@@ -11,6 +11,7 @@ import io.dedupconsumer.core.RecordProcessingException;
 import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.listener.BatchListenerFailedException;
 
 /**
@@ -88,7 +89,7 @@ public final class DedupTemplate {
         return batch;
     }
 
-    private RuntimeException unprocessable(ConsumerRecord<?, ?> record, DedupResult result) {
+    private @Nullable RuntimeException unprocessable(ConsumerRecord<?, ?> record, DedupResult result) {
         if (result.outcome() == Outcome.INVALID
                 || (result.outcome() == Outcome.CONFLICT && conflictPolicy == ConflictPolicy.DEAD_LETTER)) {
             return new UnprocessableRecordException(record, result);

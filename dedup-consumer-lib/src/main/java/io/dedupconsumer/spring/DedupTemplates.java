@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,11 +27,11 @@ public final class DedupTemplates {
 
     private final DedupListenerSettings settings;
     private final SpringTransactionRunner transactions;
-    private final MeterRegistry meterRegistry;
+    private final @Nullable MeterRegistry meterRegistry;
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
 
     /** @param meterRegistry the application's registry, or {@code null} for Micrometer's global one */
-    DedupTemplates(DedupListenerSettings settings, SpringTransactionRunner transactions, MeterRegistry meterRegistry) {
+    DedupTemplates(DedupListenerSettings settings, SpringTransactionRunner transactions, @Nullable MeterRegistry meterRegistry) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.meterRegistry = meterRegistry;
@@ -95,7 +96,7 @@ public final class DedupTemplates {
         topics.addAll(listened);
     }
 
-    MeterRegistry meterRegistry() {
+    @Nullable MeterRegistry meterRegistry() {
         return meterRegistry;
     }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -52,8 +53,8 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
     private final Deduplicated deduplicated;
     private final String ownPostProcessor;
     private final String containerFactory;
-    private volatile AbstractMessageListenerContainer<?, ?> prepared;
-    private volatile Object wrapper;
+    private volatile @Nullable AbstractMessageListenerContainer<?, ?> prepared;
+    private volatile @Nullable Object wrapper;
 
     /**
      * @param name the listener as users know it ({@code Class.method}, or the class of a class-level listener)

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -70,7 +71,7 @@ final class DeduplicatedListenerEnhancer implements AnnotationEnhancer, BeanFact
     }
 
     /** The class's {@code @Deduplicated}, or that of all its handlers when they agree. */
-    private static Deduplicated classLevel(Class<?> type) {
+    private static @Nullable Deduplicated classLevel(Class<?> type) {
         Deduplicated onClass = AnnotatedElementUtils.findMergedAnnotation(type, Deduplicated.class);
         List<String> marked = new ArrayList<>();
         List<String> unmarked = new ArrayList<>();

@@ -3,6 +3,7 @@ package io.dedupconsumer.spring;
 import io.dedupconsumer.core.HandlerResult;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Around every {@code @Deduplicated} method: refuses to run the body outside a dedup transaction (a listener whose
@@ -12,7 +13,7 @@ import org.aopalliance.intercept.MethodInvocation;
 final class DeduplicatedMethodInterceptor implements MethodInterceptor {
 
     @Override
-    public Object invoke(MethodInvocation invocation) throws Throwable {
+    public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
         ListenerInvocation current = ListenerInvocation.current();
         if (current == null) {
             throw new IllegalStateException("@Deduplicated method " + invocation.getMethod().toGenericString()

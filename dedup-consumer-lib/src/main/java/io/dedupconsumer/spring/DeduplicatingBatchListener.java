@@ -5,6 +5,7 @@ import io.dedupconsumer.spring.DedupTemplate;
 import java.util.List;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.listener.BatchAcknowledgingConsumerAwareMessageListener;
 import org.springframework.kafka.listener.BatchListenerFailedException;
@@ -35,7 +36,8 @@ final class DeduplicatingBatchListener<K, V> extends AbstractDelegatingMessageLi
     }
 
     @Override
-    public void onMessage(List<ConsumerRecord<K, V>> records, Acknowledgment acknowledgment, Consumer<?, ?> consumer) {
+    public void onMessage(List<ConsumerRecord<K, V>> records, @Nullable Acknowledgment acknowledgment,
+            @Nullable Consumer<?, ?> consumer) {
         // A batch listener receives undeserializable records too (with a null value and the exception in a header):
         // process the records before the first of them, then hand it to the error handler, which dead-letters it.
         int poison = -1;
@@ -68,7 +70,7 @@ final class DeduplicatingBatchListener<K, V> extends AbstractDelegatingMessageLi
         onMessage(records, null, null);
     }
 
-    private static DeserializationException deserializationFailure(ConsumerRecord<?, ?> record) {
+    private static @Nullable DeserializationException deserializationFailure(ConsumerRecord<?, ?> record) {
         DeserializationException value = SerializationUtils.getExceptionFromHeader(record,
                 SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG);
         return value != null ? value
@@ -76,7 +78,8 @@ final class DeduplicatingBatchListener<K, V> extends AbstractDelegatingMessageLi
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void invoke(List<ConsumerRecord<K, V>> records, Acknowledgment acknowledgment, Consumer<?, ?> consumer) {
+    private void invoke(List<ConsumerRecord<K, V>> records, @Nullable Acknowledgment acknowledgment,
+            @Nullable Consumer<?, ?> consumer) {
         switch (delegateType) {
             case ACKNOWLEDGING_CONSUMER_AWARE -> delegate.onMessage(records, acknowledgment, (Consumer) consumer);
             case ACKNOWLEDGING -> delegate.onMessage(records, acknowledgment);

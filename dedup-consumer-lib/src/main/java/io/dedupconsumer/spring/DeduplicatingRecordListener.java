@@ -3,6 +3,7 @@ package io.dedupconsumer.spring;
 import io.dedupconsumer.spring.DedupTemplate;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.listener.AcknowledgingConsumerAwareMessageListener;
 import org.springframework.kafka.listener.MessageListener;
 import org.springframework.kafka.listener.adapter.AbstractDelegatingMessageListenerAdapter;
@@ -24,7 +25,8 @@ final class DeduplicatingRecordListener<K, V> extends AbstractDelegatingMessageL
     }
 
     @Override
-    public void onMessage(ConsumerRecord<K, V> record, Acknowledgment acknowledgment, Consumer<?, ?> consumer) {
+    public void onMessage(ConsumerRecord<K, V> record, @Nullable Acknowledgment acknowledgment,
+            @Nullable Consumer<?, ?> consumer) {
         template.process(record, (r, connection) -> ListenerInvocation.run(() -> invoke(r, acknowledgment, consumer)));
     }
 
@@ -33,7 +35,8 @@ final class DeduplicatingRecordListener<K, V> extends AbstractDelegatingMessageL
         onMessage(record, null, null);
     }
 
-    private void invoke(ConsumerRecord<K, V> record, Acknowledgment acknowledgment, Consumer<?, ?> consumer) {
+    private void invoke(ConsumerRecord<K, V> record, @Nullable Acknowledgment acknowledgment,
+            @Nullable Consumer<?, ?> consumer) {
         switch (delegateType) {
             case ACKNOWLEDGING_CONSUMER_AWARE -> delegate.onMessage(record, acknowledgment, consumer);
             case ACKNOWLEDGING -> delegate.onMessage(record, acknowledgment);

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.expression.MapAccessor;
 import org.springframework.expression.EvaluationContext;
 import org.springframework.expression.Expression;
@@ -45,7 +46,7 @@ final class KeyExpression implements DedupKey {
     }
 
     @Override
-    public String of(ConsumerRecord<?, ?> record) {
+    public @Nullable String of(ConsumerRecord<?, ?> record) {
         Map<String, Object> root = new HashMap<>(10);
         root.put("record", record);
         root.put("key", record.key());
@@ -79,7 +80,7 @@ final class KeyExpression implements DedupKey {
         }
 
         @Override
-        public String get(Object name) {
+        public @Nullable String get(Object name) {
             Header header = name instanceof String key ? headers.lastHeader(key) : null;
             return header == null ? null : DedupKey.text(header.value());
         }

@@ -4,6 +4,7 @@ import io.dedupconsumer.kafka.DeadLetterBudget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.kafka.core.ConsumerFactory;
@@ -33,7 +34,7 @@ public final class ListenerErrorHandling implements DisposableBean {
     private final ObjectProvider<ProducerFactory<?, ?>> producerFactories;
     private final ObjectProvider<ConsumerFactory<?, ?>> consumerFactories;
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    private DefaultErrorHandler shared;
+    private @Nullable DefaultErrorHandler shared;
 
     ListenerErrorHandling(DedupListenerSettings settings, ObjectProvider<ConsumerRecordRecoverer> recoverers,
             ObjectProvider<ProducerFactory<?, ?>> producerFactories, ObjectProvider<ConsumerFactory<?, ?>> consumerFactories) {

@@ -2,6 +2,7 @@ package io.dedupconsumer.spring;
 
 import io.dedupconsumer.core.DatabaseUnavailableException;
 import io.dedupconsumer.core.Deduplicator;
+import io.dedupconsumer.kafka.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -38,7 +39,7 @@ final class ListenerFailures {
 
     void attemptFailed(ConsumerRecord<?, ?> record, Exception failure, int attempt) {
         DedupErrorHandling.Verdict verdict = DedupErrorHandling.Verdict.of(failure);
-        if (!"FAILED".equals(verdict.outcome())) {
+        if (!DeadLetterReason.FAILED.name().equals(verdict.outcome())) {
             return; // not retried: the ERROR of gaveUp says all
         }
         if (DedupErrorHandling.find(failure, UnresolvedConflictException.class) != null) {

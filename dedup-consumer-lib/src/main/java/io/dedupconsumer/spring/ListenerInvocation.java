@@ -1,6 +1,7 @@
 package io.dedupconsumer.spring;
 
 import io.dedupconsumer.core.HandlerResult;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The listener invocation running inside a dedup transaction on this thread: lets the advice around a
@@ -40,7 +41,7 @@ final class ListenerInvocation {
     }
 
     /** The invocation of this thread, or {@code null} when no deduplicating container called. */
-    static ListenerInvocation current() {
+    static @Nullable ListenerInvocation current() {
         return CURRENT.get();
     }
 

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a record back from the broker as bytes, so that a dead letter carries the bytes the broker delivered even
@@ -23,7 +24,7 @@ final class OriginalRecords implements AutoCloseable {
 
     private final Map<String, Object> config;
     private final Duration timeout;
-    private KafkaConsumer<byte[], byte[]> consumer;
+    private @Nullable KafkaConsumer<byte[], byte[]> consumer;
 
     OriginalRecords(Map<String, Object> consumerConfig, DeadLetterBudget budget) {
         this.config = new HashMap<>(consumerConfig);
@@ -45,7 +46,7 @@ final class OriginalRecords implements AutoCloseable {
      * @return the record, or {@code null} when the topic no longer holds it (deleted by retention or compaction)
      * @throws IllegalStateException when it cannot be read within the budget; the record is then tried again later
      */
-    synchronized ConsumerRecord<byte[], byte[]> read(String topic, int partition, long offset) {
+    synchronized @Nullable ConsumerRecord<byte[], byte[]> read(String topic, int partition, long offset) {
         TopicPartition tp = new TopicPartition(topic, partition);
         if (consumer == null) {
             consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());

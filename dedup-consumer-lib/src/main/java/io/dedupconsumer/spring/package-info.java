@@ -5,4 +5,7 @@
  * transaction that the listener's own {@code JdbcTemplate} joins, with spring-kafka's error handling deciding what is
  * retried and what dead-lettered, and database outages never dead-lettered.
  */
+@NullMarked
 package io.dedupconsumer.spring;
+
+import org.jspecify.annotations.NullMarked;

@@ -156,7 +156,7 @@ class DedupConsumerRunnerBuilderTests {
     }
 
     @Test
-    void runnerRunsOnceAndClosesIdempotently() {
+    void aRunnerClosedBeforeItRanClosesIdempotentlyAndRefusesToRun() {
         DedupConsumerRunner<String, String> runner = valid().build();
         runner.close();
         runner.close();

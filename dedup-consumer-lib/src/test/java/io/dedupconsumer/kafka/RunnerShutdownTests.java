@@ -1,6 +1,7 @@
 package io.dedupconsumer.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.dedupconsumer.core.HandlerResult;
@@ -21,7 +22,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Starting and stopping: {@code close()} from another thread while a handler is running lets the in-flight record (or
- * batch) finish and commit before the runner stops; a runner whose dedup window is too short never starts.
+ * batch) finish and commit before the runner stops; a runner runs once, and closes any number of times; a runner whose
+ * dedup window is too short never starts.
  */
 class RunnerShutdownTests {
 
@@ -39,6 +41,29 @@ class RunnerShutdownTests {
                     .havingCause().isInstanceOf(IllegalStateException.class).withMessageContaining(fixture.topic);
             assertThat(fixture.effects()).isZero();
             assertThat(fixture.brokerCommitted()).isEmpty();
+        }
+    }
+
+    @Test
+    void runnerRunsOnceAndClosesIdempotently() throws Exception {
+        try (RunnerFixture fixture = RunnerFixture.create("run-once", TestDatabase.h2(), 1)) {
+            fixture.send(0, "event-1", "v");
+            DedupConsumerRunner<String, String> runner = fixture.runner(ProcessingMode.RECORD).build();
+            CompletableFuture<Void> run = fixture.start(runner);
+            fixture.awaitAllCommitted();
+
+            assertThatThrownBy(runner::run).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("build a new runner");
+            fixture.send(0, "event-2", "v");
+            fixture.awaitAllCommitted(); // the refused second run() left the first one running
+
+            runner.close();
+            assertThat(run).succeedsWithin(Duration.ofSeconds(10)); // run() returned normally
+            runner.close();
+            assertThatThrownBy(runner::run).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("build a new runner");
+            assertThat(fixture.effectsByKey()).isEqualTo(Map.of("event-1", 1, "event-2", 1));
+            assertThat(fixture.brokerCommitted()).isEqualTo(Map.of(new TopicPartition(fixture.topic, 0), 2L));
         }
     }
 

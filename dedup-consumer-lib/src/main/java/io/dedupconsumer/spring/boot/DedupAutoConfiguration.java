@@ -7,6 +7,7 @@ import io.dedupconsumer.spring.DedupTemplates;
 import io.dedupconsumer.spring.EnableDeduplication;
 import io.dedupconsumer.spring.ListenerErrorHandling;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -101,7 +102,8 @@ public final class DedupAutoConfiguration {
         DedupRetention.Builder retention = DedupRetention.builder().dataSource(dataSource).table(properties.getTable())
                 .window(properties.getRetention()).batchSize(properties.getPurge().getBatchSize());
         meterRegistry.ifUnique(retention::meterRegistry);
-        return retention.build().start(properties.getPurge().getInterval());
+        Duration interval = properties.getPurge().getInterval();
+        return DedupProperties.feed("dedup.purge.interval", interval, () -> retention.build().start(interval));
     }
 
     @Bean

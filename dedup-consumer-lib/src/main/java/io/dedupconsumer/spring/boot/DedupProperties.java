@@ -2,9 +2,15 @@ package io.dedupconsumer.spring.boot;
 
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DedupKey;
+import io.dedupconsumer.core.InvalidSettingException;
+import io.dedupconsumer.jdbc.DedupRetention;
 import io.dedupconsumer.jdbc.DedupTable;
+import io.dedupconsumer.kafka.RetentionGuard;
 import io.dedupconsumer.spring.DedupListenerSettings;
 import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -28,7 +34,7 @@ public final class DedupProperties implements InitializingBean {
      * annotation names none; unset, they use spring.kafka.consumer.group-id and their own group id. Set it when a
      * topic may be replayed under a new group id.
      */
-    private String consumerName;
+    private @Nullable String consumerName;
 
     /** What a CONFLICT (a processed key arriving with another payload) leads to. */
     private ConflictPolicy conflictPolicy = ConflictPolicy.DEAD_LETTER;
@@ -55,6 +61,19 @@ public final class DedupProperties implements InitializingBean {
         OFF
     }
 
+    /**
+     * The builders' names of the settings these properties feed ({@link InvalidSettingException#setting()}), for the
+     * builders that refuse with one: the listener settings, the deduplicator's, the retention guard's.
+     */
+    private static final Map<String, String> PROPERTIES = Map.ofEntries(
+            Map.entry("consumerName", "dedup.consumer-name"),
+            Map.entry("defaultKeyExpression", "dedup.key.expression"),
+            Map.entry("maxAttempts", "dedup.retry.max-attempts"),
+            Map.entry("initialInterval", "dedup.retry.initial-interval"),
+            Map.entry("multiplier", "dedup.retry.multiplier"),
+            Map.entry("maxInterval", "dedup.retry.max-interval"),
+            Map.entry("window", "dedup.retention"));
+
     private final Key key = new Key();
     private final Batch batch = new Batch();
     private final Retry retry = new Retry();
@@ -77,11 +96,11 @@ public final class DedupProperties implements InitializingBean {
         this.table = table;
     }
 
-    public String getConsumerName() {
+    public @Nullable String getConsumerName() {
         return consumerName;
     }
 
-    public void setConsumerName(String consumerName) {
+    public void setConsumerName(@Nullable String consumerName) {
         this.consumerName = consumerName;
     }
 
@@ -166,33 +185,33 @@ public final class DedupProperties implements InitializingBean {
     /** Where the dedup key comes from when a listener does not say; at most one may be set, none means the record key. */
     public static final class Key {
         /** A header holding the dedup key, e.g. event-id. */
-        private String header;
+        private @Nullable String header;
         /** A scalar field of a JSON payload holding the dedup key: a field name or a JSON Pointer (/payment/txId). */
-        private String jsonField;
+        private @Nullable String jsonField;
         /** A SpEL expression over key, payload, headers, topic, partition, offset and record. */
-        private String expression;
+        private @Nullable String expression;
 
-        public String getHeader() {
+        public @Nullable String getHeader() {
             return header;
         }
 
-        public void setHeader(String header) {
+        public void setHeader(@Nullable String header) {
             this.header = header;
         }
 
-        public String getJsonField() {
+        public @Nullable String getJsonField() {
             return jsonField;
         }
 
-        public void setJsonField(String jsonField) {
+        public void setJsonField(@Nullable String jsonField) {
             this.jsonField = jsonField;
         }
 
-        public String getExpression() {
+        public @Nullable String getExpression() {
             return expression;
         }
 
-        public void setExpression(String expression) {
+        public void setExpression(@Nullable String expression) {
             this.expression = expression;
         }
     }
@@ -278,76 +297,89 @@ public final class DedupProperties implements InitializingBean {
         }
     }
 
+    /**
+     * Checks every value where it is consumed: the builders the properties feed validate them, and a value a builder
+     * refuses is reported under its property's name. Only what concerns the properties themselves, and no builder,
+     * is checked here: one key source at most, the table name the migration creates, a retention check mode.
+     */
     @Override
     public void afterPropertiesSet() {
+        int keySources = (StringUtils.hasText(key.header) ? 1 : 0) + (StringUtils.hasText(key.jsonField) ? 1 : 0)
+                + (StringUtils.hasText(key.expression) ? 1 : 0);
+        if (keySources > 1) {
+            throw new InvalidConfigurationPropertyValueException("dedup.key", "header=" + key.header + ", json-field="
+                    + key.jsonField + ", expression=" + key.expression,
+                    "set at most one of dedup.key.header, dedup.key.json-field, dedup.key.expression");
+        }
+        feed("dedup.table", table, () -> DedupTable.validName(table));
+        feed("dedup.retention", retention, () -> DedupRetention.builder().window(retention));
+        feed("dedup.purge.batch-size", purge.batchSize, () -> DedupRetention.builder().batchSize(purge.batchSize));
         settings();
-        if (schema.migrate && !DedupTable.DEFAULT_NAME.equals(table)) {
-            throw invalid("dedup.table", table, "the migration (dedup.schema.migrate=true) creates the table "
-                    + DedupTable.DEFAULT_NAME + "; to use another name, create it from "
-                    + "sql/<database>/V1__create_dedup_record.sql under that name and set dedup.schema.migrate=false");
-        }
-        if (retention == null || retention.compareTo(Duration.ofMinutes(1)) < 0) {
-            throw invalid("dedup.retention", retention, "must be at least 1m, e.g. 14d; it must exceed how long a "
-                    + "record can be redelivered");
-        }
         if (retentionCheck == null) {
-            throw invalid("dedup.retention-check", null, "must be FAIL, WARN or OFF");
+            throw new InvalidConfigurationPropertyValueException("dedup.retention-check", null, "must be FAIL, WARN or OFF");
         }
-        if (purge.interval == null || purge.interval.compareTo(Duration.ofSeconds(1)) < 0) {
-            throw invalid("dedup.purge.interval", purge.interval, "must be at least 1s (minutes to an hour is typical)");
+        if (retentionCheck != RetentionCheck.OFF) {
+            configure(() -> RetentionGuard.builder().window(retention));
         }
-        if (purge.batchSize < 1 || purge.batchSize > 10_000) {
-            throw invalid("dedup.purge.batch-size", purge.batchSize, "must be between 1 and 10000");
+        if (schema.migrate && !DedupTable.DEFAULT_NAME.equals(table)) {
+            throw new InvalidConfigurationPropertyValueException("dedup.table", table, "the migration "
+                    + "(dedup.schema.migrate=true) creates the table " + DedupTable.DEFAULT_NAME + "; to use another "
+                    + "name, create it from sql/<database>/V1__create_dedup_record.sql under that name and set "
+                    + "dedup.schema.migrate=false");
+        }
+    }
+
+    /** The listener settings these properties describe, built (and so checked) by {@link DedupListenerSettings.Builder}. */
+    DedupListenerSettings settings() {
+        return configure(() -> {
+            DedupListenerSettings.Builder settings = DedupListenerSettings.builder()
+                    .table(table)
+                    .consumerName(StringUtils.hasText(consumerName) ? consumerName : null)
+                    .conflictPolicy(conflictPolicy)
+                    .oneTransactionPerBatch(batch.oneTransaction)
+                    .maxAttempts(retry.maxAttempts)
+                    .retryBackoff(retry.initialInterval, retry.multiplier, retry.maxInterval);
+            if (StringUtils.hasText(key.header)) {
+                settings.defaultKey(DedupKey.header(key.header));
+            } else if (StringUtils.hasText(key.jsonField)) {
+                settings.defaultKey(DedupKey.jsonField(key.jsonField));
+            } else if (StringUtils.hasText(key.expression)) {
+                settings.defaultKeyExpression(key.expression);
+            }
+            return settings.build();
+        });
+    }
+
+    /**
+     * Runs code that feeds these properties to builders that name the setting they refuse (an
+     * {@link InvalidSettingException}); a value refused there is rethrown under the name of the property it came from.
+     *
+     * @throws InvalidConfigurationPropertyValueException naming the property, the value and the builder's reason
+     */
+    static <T> T configure(Supplier<T> feed) {
+        try {
+            return feed.get();
+        } catch (InvalidSettingException e) {
+            String property = PROPERTIES.get(e.setting());
+            if (property == null) {
+                throw new IllegalStateException("no dedup.* property feeds the setting " + e.setting(), e);
+            }
+            throw new InvalidConfigurationPropertyValueException(property, e.value(), e.reason());
         }
     }
 
     /**
-     * The listener settings these properties describe, built (and so checked) by {@link DedupListenerSettings.Builder};
-     * a value the builder refuses is reported under its property's name.
+     * Feeds one property to one setter of the {@code jdbc} package ({@link DedupTable}, {@link DedupRetention}), which
+     * depends on nothing else of the library and so refuses with a plain {@link IllegalArgumentException}: the call
+     * takes that one property, so a refusal is its.
+     *
+     * @throws InvalidConfigurationPropertyValueException naming the property, the value and the setter's message
      */
-    DedupListenerSettings settings() {
-        DedupListenerSettings.Builder settings = DedupListenerSettings.builder();
-        apply("dedup.table", table, () -> settings.table(table));
-        apply("dedup.consumer-name", consumerName, () -> settings.consumerName(StringUtils.hasText(consumerName) ? consumerName : null));
-        apply("dedup.conflict-policy", conflictPolicy, () -> settings.conflictPolicy(conflictPolicy));
-        apply("dedup.batch.one-transaction", batch.oneTransaction, () -> settings.oneTransactionPerBatch(batch.oneTransaction));
-        apply("dedup.retry.max-attempts", retry.maxAttempts, () -> settings.maxAttempts(retry.maxAttempts));
+    static <T> T feed(String property, @Nullable Object value, Supplier<T> setter) {
         try {
-            settings.retryBackoff(retry.initialInterval, retry.multiplier, retry.maxInterval);
+            return setter.get();
         } catch (IllegalArgumentException e) {
-            // the builder's message starts with the parameter's name
-            String message = e.getMessage();
-            if (message.startsWith("multiplier")) {
-                throw invalid("dedup.retry.multiplier", retry.multiplier, message);
-            }
-            throw message.startsWith("maxInterval") ? invalid("dedup.retry.max-interval", retry.maxInterval, message)
-                    : invalid("dedup.retry.initial-interval", retry.initialInterval, message);
+            throw new InvalidConfigurationPropertyValueException(property, value, e.getMessage());
         }
-        int keySources = (StringUtils.hasText(key.header) ? 1 : 0) + (StringUtils.hasText(key.jsonField) ? 1 : 0)
-                + (StringUtils.hasText(key.expression) ? 1 : 0);
-        if (keySources > 1) {
-            throw invalid("dedup.key", "header=" + key.header + ", json-field=" + key.jsonField + ", expression="
-                    + key.expression, "set at most one of dedup.key.header, dedup.key.json-field, dedup.key.expression");
-        }
-        if (StringUtils.hasText(key.header)) {
-            apply("dedup.key.header", key.header, () -> settings.defaultKey(DedupKey.header(key.header)));
-        } else if (StringUtils.hasText(key.jsonField)) {
-            apply("dedup.key.json-field", key.jsonField, () -> settings.defaultKey(DedupKey.jsonField(key.jsonField)));
-        } else if (StringUtils.hasText(key.expression)) {
-            apply("dedup.key.expression", key.expression, () -> settings.defaultKeyExpression(key.expression));
-        }
-        return settings.build();
-    }
-
-    private static void apply(String property, Object value, Runnable setting) {
-        try {
-            setting.run();
-        } catch (IllegalArgumentException | NullPointerException e) {
-            throw invalid(property, value, String.valueOf(e.getMessage()));
-        }
-    }
-
-    private static InvalidConfigurationPropertyValueException invalid(String name, Object value, String reason) {
-        return new InvalidConfigurationPropertyValueException(name, value, reason);
     }
 }

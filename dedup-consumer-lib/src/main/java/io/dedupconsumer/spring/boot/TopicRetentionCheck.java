@@ -6,6 +6,7 @@ import io.dedupconsumer.spring.boot.DedupProperties.RetentionCheck;
 import java.time.Duration;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -27,7 +28,7 @@ final class TopicRetentionCheck implements SmartLifecycle {
     private final DedupProperties properties;
     private final DedupTemplates templates;
     private volatile boolean running;
-    private volatile Thread background;
+    private volatile @Nullable Thread background;
 
     TopicRetentionCheck(KafkaAdmin kafkaAdmin, DedupProperties properties, DedupTemplates templates) {
         this.kafkaAdmin = kafkaAdmin;

@@ -5,4 +5,7 @@
  * against the topics' retention, and refuses to start an application whose {@code @Deduplicated} listeners would run
  * without deduplication.
  */
+@NullMarked
 package io.dedupconsumer.spring.boot;
+
+import org.jspecify.annotations.NullMarked;

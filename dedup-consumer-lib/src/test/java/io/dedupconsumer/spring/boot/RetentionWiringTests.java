@@ -3,7 +3,12 @@ package io.dedupconsumer.spring.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.dedupconsumer.jdbc.DedupRetention;
+import io.dedupconsumer.kafka.RetentionGuard;
 import io.dedupconsumer.spring.Deduplicated;
 import io.dedupconsumer.testkit.KafkaBroker;
 import java.sql.Timestamp;
@@ -18,7 +23,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -29,9 +37,24 @@ import org.springframework.kafka.annotation.KafkaListener;
  */
 class RetentionWiringTests {
 
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(EndToEnd.AUTO_CONFIGURATIONS)
             .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+
+    @BeforeEach
+    void captureLogs() {
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(RetentionGuard.class)).addAppender(logs);
+        ((Logger) LoggerFactory.getLogger(TopicRetentionCheck.class)).addAppender(logs);
+    }
+
+    @AfterEach
+    void releaseLogs() {
+        ((Logger) LoggerFactory.getLogger(RetentionGuard.class)).detachAppender(logs);
+        ((Logger) LoggerFactory.getLogger(TopicRetentionCheck.class)).detachAppender(logs);
+    }
 
     @Test
     void keysOlderThanTheRetentionWindowArePurgedOnASchedule() {
@@ -70,7 +93,38 @@ class RetentionWiringTests {
     void aWindowShorterThanAListenedTopicsRetentionIsOnlyWarnedAboutByDefault() {
         String topic = topicKeeping(Duration.ofDays(30));
         runner.withUserConfiguration(Listener.class).withPropertyValues(listening(topic, "dedup.retention=14d"))
-                .run(context -> assertThat(context).hasNotFailed());
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    // the check runs in the background: wait for its warning
+                    await().atMost(Duration.ofSeconds(20)).until(() -> warningsAbout(topic), warnings -> !warnings.isEmpty());
+                    assertThat(warningsAbout(topic)).singleElement().asString()
+                            .contains("the dedup window PT336H is shorter than what Kafka can redeliver");
+                });
+    }
+
+    @Test
+    void nothingIsCheckedUnderOff() {
+        String unchecked = topicKeeping(Duration.ofDays(30));
+        String checked = topicKeeping(Duration.ofDays(30));
+        runner.withUserConfiguration(Listener.class)
+                .withPropertyValues(listening(unchecked, "dedup.retention=14d", "dedup.retention-check=off"))
+                .run(off -> {
+                    assertThat(off).hasNotFailed();
+                    // a check started under off would have been started before this one, and warned first
+                    runner.withUserConfiguration(Listener.class)
+                            .withPropertyValues(listening(checked, "dedup.retention=14d", "dedup.retention-check=warn"))
+                            .run(warn -> await().atMost(Duration.ofSeconds(20))
+                                    .until(() -> warningsAbout(checked), warnings -> !warnings.isEmpty()));
+                    assertThat(warningsAbout(unchecked)).isEmpty();
+                });
+    }
+
+    /** The warnings logged so far that name the topic; the appender appends under its own lock. */
+    private List<String> warningsAbout(String topic) {
+        synchronized (logs) {
+            return logs.list.stream().filter(event -> event.getLevel() == Level.WARN)
+                    .map(ILoggingEvent::getFormattedMessage).filter(message -> message.contains(topic)).toList();
+        }
     }
 
     @Test
