@@ -9,6 +9,7 @@ import io.dedupconsumer.examples.inventory.Refusal;
 import io.dedupconsumer.examples.inventory.oracle.InventoryChecks;
 import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
 import io.dedupconsumer.examples.inventory.oracle.Verification;
+import io.dedupconsumer.kafka.DeadLetterReason;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -66,7 +67,7 @@ final class InventoryVerifier {
         Set<String> failed = new HashSet<>();
         for (DeadLetter letter : input.deadLetters()) {
             letters.computeIfAbsent(letter.coordinates(), c -> new ArrayList<>()).add(letter);
-            if ("FAILED".equals(letter.outcome())) {
+            if (DeadLetterReason.FAILED.name().equals(letter.outcome())) {
                 failed.add(letter.coordinates());
             }
         }
