@@ -4,6 +4,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.dedupconsumer.chaos.ChaosOptions.Fault;
 import io.dedupconsumer.chaos.ChaosSchedule.Action;
 import io.dedupconsumer.core.Outcome;
+import io.dedupconsumer.examples.inventory.oracle.GroupOffsets;
+import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import io.dedupconsumer.testkit.KafkaBroker;
 import io.dedupconsumer.testkit.TcpProxy;
 import io.dedupconsumer.testkit.TestDatabase;
@@ -206,7 +209,7 @@ final class ChaosRun {
         });
         long drainStart = System.nanoTime();
         Map<TopicPartition, Long> end = kafka.endOffsets(topic);
-        long total = KafkaTopics.sum(end.values());
+        long total = GroupOffsets.total(end);
         out.printf("[drain] chaos over after %.0f s: %,d records in the topic; waiting for the group to commit them all%n",
                 chaosSeconds, total);
         long deadline = drainStart + options.drainTimeout().toNanos();
@@ -219,14 +222,14 @@ final class ChaosRun {
             }
             if (System.nanoTime() >= nextStatus) {
                 out.printf("[drain] %,d/%,d records committed, %d consumer(s) alive%n",
-                        KafkaTopics.sum(capped(committed, end).values()), total, aliveCount());
+                        GroupOffsets.total(capped(committed, end)), total, aliveCount());
                 nextStatus = System.nanoTime() + STATUS_EVERY.toNanos();
             }
             LockSupport.parkNanos(TICK.toNanos());
         }
         double drainSeconds = seconds(drainStart);
         out.printf("[drain] %,d/%,d records committed after %.0f s; stopping the consumers%n",
-                KafkaTopics.sum(capped(committed, end).values()), total, drainSeconds);
+                GroupOffsets.total(capped(committed, end)), total, drainSeconds);
         stopFleet();
         auditor.shutdown();
         awaitTermination(auditor);
@@ -245,7 +248,7 @@ final class ChaosRun {
         Verification verification = InventoryVerifier.verify(new InventoryVerifier.Input(topic, consumerName, records,
                 letters, state, workload.initialStock(), group, finalCommitted));
         verification.check("Drain", "records committed by the group", records.size(),
-                KafkaTopics.sum(capped(finalCommitted, end).values()), "the consumers did not get through the topic");
+                GroupOffsets.total(capped(finalCommitted, end)), "the consumers did not get through the topic");
         verification.check("Offset audit during the run", "committed offsets found ahead of their effects", 0,
                 audit.violations().size(), "an offset was committed before the record's effect");
         audit.violations().forEach(v -> verification.example("committed offsets found ahead of their effects", v));
@@ -254,7 +257,7 @@ final class ChaosRun {
         if (options.replay()) {
             replay(kafka, direct, state, verification);
         }
-        verification.print(out);
+        verification.print(out, "every invariant holds");
 
         TopicModel model = TopicModel.build(topic, records, workload.initialStock(), Map.of(), Set.of());
         ChaosSummary summary = new ChaosSummary(runId, options.seed(), chaosSeconds, drainSeconds, seconds(started),
@@ -263,8 +266,8 @@ final class ChaosRun {
                 extraStarts.get(), membershipChanges, startupFailures.get(), unexpectedExits.get(), outages.get(),
                 outageNanos.get() / 1e9,
                 brokerRestarts.get(), records.size(), producer.failed(), model.decisions().size(),
-                model.count(TopicModel.Kind.DUPLICATE), model.count(TopicModel.Kind.CONFLICT),
-                model.count(TopicModel.Kind.NO_KEY), statSum(Outcome.DUPLICATE.name()),
+                model.count(Kind.DUPLICATE), model.count(Kind.CONFLICT),
+                model.count(Kind.INVALID), statSum(Outcome.DUPLICATE.name()),
                 model.decided(Outcome.PROCESSED), model.decided(Outcome.REJECTED), letters.size(), audit.samples(),
                 audit.checked(), verification);
         summary.print(out);
@@ -298,11 +301,11 @@ final class ChaosRun {
         }
         DatabaseState after = DatabaseState.read(direct, consumerName);
         out.printf("[replay] %,d records in %.0f s: %d DUPLICATE, %d CONFLICT, %d INVALID, %d PROCESSED, %d REJECTED%n",
-                KafkaTopics.sum(capped(committed, end).values()), seconds(start), consumer.stat("DUPLICATE"),
+                GroupOffsets.total(capped(committed, end)), seconds(start), consumer.stat("DUPLICATE"),
                 consumer.stat("CONFLICT"), consumer.stat("INVALID"), consumer.stat("PROCESSED"), consumer.stat("REJECTED"));
         String section = "Replay of the whole topic (new group, same dedup consumer name)";
-        verification.check(section, "records replayed", KafkaTopics.sum(end.values()),
-                KafkaTopics.sum(capped(committed, end).values()), "the replay did not get through the topic");
+        verification.check(section, "records replayed", GroupOffsets.total(end),
+                GroupOffsets.total(capped(committed, end)), "the replay did not get through the topic");
         verification.check(section, "events the replay decided anew", 0,
                 consumer.stat("PROCESSED") + consumer.stat("REJECTED"), "the replay applied or refused events again");
         verification.check(section, "ledger rows added by the replay", 0, after.ledger().size() - before.ledger().size(),
@@ -535,7 +538,7 @@ final class ChaosRun {
         Map<TopicPartition, Long> committed = committedOrEmpty(kafka);
         out.printf("  [status %3.0fs] sent %,d, committed %,d; %d consumer(s) alive; kills %d, halts %d+%d, outages %d, "
                 + "broker restarts %d%n", seconds(chaosStart), producer.acknowledged(),
-                KafkaTopics.sum(committed.values()), aliveCount(), sigkills.get(), haltsAfter.get(), haltsBefore.get(),
+                GroupOffsets.total(committed), aliveCount(), sigkills.get(), haltsAfter.get(), haltsBefore.get(),
                 outages.get(), brokerRestarts.get());
     }
 

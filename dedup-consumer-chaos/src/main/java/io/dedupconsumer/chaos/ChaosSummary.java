@@ -1,5 +1,6 @@
 package io.dedupconsumer.chaos;
 
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import java.io.PrintStream;
 import java.util.List;
 

@@ -1,10 +1,12 @@
 package io.dedupconsumer.chaos;
 
+import io.dedupconsumer.examples.inventory.oracle.RecordClassifier;
+import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Classified;
+import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -35,7 +37,7 @@ final class EffectAudit implements AutoCloseable {
     private static final int CHUNK = 500;
 
     /** A record the audit still has to check: where it is, and what proves it done. */
-    private record Pending(TopicRecord record, TopicModel.Kind kind, String eventId) {
+    private record Pending(TopicRecord record, Kind kind, String eventId) {
     }
 
     private final KafkaTopics kafka;
@@ -46,7 +48,7 @@ final class EffectAudit implements AutoCloseable {
     private final KafkaConsumer<String, String> records;
     private final KafkaConsumer<String, String> deadLetters;
     private final Map<Integer, List<Pending>> unchecked = new HashMap<>();
-    private final Map<String, byte[]> firstFingerprints = new HashMap<>();
+    private final RecordClassifier classifier = new RecordClassifier();
     private final Set<String> claimed = new HashSet<>();
     private final Set<String> lettered = new HashSet<>();
     private final Set<String> violations = new LinkedHashSet<>();
@@ -100,14 +102,14 @@ final class EffectAudit implements AutoCloseable {
         for (Pending pending : due) {
             boolean done = switch (pending.kind()) {
                 case FIRST, DUPLICATE -> claimed.contains(pending.eventId()) || lettered.contains(pending.record().coordinates());
-                case CONFLICT, NO_KEY -> lettered.contains(pending.record().coordinates());
+                case CONFLICT, INVALID -> lettered.contains(pending.record().coordinates());
             };
             if (!done) {
                 String violation = "partition " + pending.record().partition() + " committed at "
                         + committed.get(new TopicPartition(topic, pending.record().partition())) + " while "
                         + pending.record().coordinates() + " (" + pending.kind() + (pending.eventId() == null ? ""
                         : " event " + pending.eventId()) + ") had no " + (pending.eventId() == null
-                        || pending.kind() == TopicModel.Kind.CONFLICT ? "dead letter" : "dedup row or dead letter");
+                        || pending.kind() == Kind.CONFLICT ? "dead letter" : "dedup row or dead letter");
                 if (violations.add(violation)) {
                     found.add(violation);
                     log.error("offset ahead of its effect: {}", violation);
@@ -136,16 +138,9 @@ final class EffectAudit implements AutoCloseable {
             requireTime(deadline, topic);
             for (ConsumerRecord<String, String> consumed : records.poll(POLL)) {
                 TopicRecord record = new TopicRecord(consumed.partition(), consumed.offset(), consumed.key(), consumed.value());
-                String eventId = TopicModel.eventId(topic, record);
-                TopicModel.Kind kind;
-                if (eventId == null) {
-                    kind = TopicModel.Kind.NO_KEY;
-                } else {
-                    byte[] fingerprint = TopicModel.fingerprint(topic, record);
-                    byte[] first = firstFingerprints.putIfAbsent(eventId, fingerprint);
-                    kind = first == null ? TopicModel.Kind.FIRST
-                            : Arrays.equals(first, fingerprint) ? TopicModel.Kind.DUPLICATE : TopicModel.Kind.CONFLICT;
-                }
+                Classified classified = classifier.classify(consumed);
+                String eventId = classified.key();
+                Kind kind = classified.kind();
                 unchecked.computeIfAbsent(record.partition(), p -> new ArrayList<>()).add(new Pending(record, kind, eventId));
             }
         }

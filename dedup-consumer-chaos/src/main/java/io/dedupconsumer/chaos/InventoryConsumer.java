@@ -2,10 +2,9 @@ package io.dedupconsumer.chaos;
 
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.InventoryApplication;
-import io.micrometer.core.instrument.Counter;
+import io.dedupconsumer.examples.inventory.oracle.DedupMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.WebApplicationType;
@@ -50,17 +49,7 @@ final class InventoryConsumer implements AutoCloseable {
 
     /** How many records this instance finished with each outcome, from the library's {@code dedup.records} meters. */
     Map<Outcome, Long> outcomes(String consumerName) {
-        MeterRegistry registry = context.getBean(MeterRegistry.class);
-        Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
-        for (Outcome outcome : Outcome.values()) {
-            double count = 0;
-            for (Counter counter : registry.find("dedup.records").tag("consumer", consumerName)
-                    .tag("outcome", outcome.name()).counters()) {
-                count += counter.count();
-            }
-            outcomes.put(outcome, Math.round(count));
-        }
-        return outcomes;
+        return DedupMeters.outcomes(context.getBean(MeterRegistry.class), consumerName);
     }
 
     @Override

@@ -4,9 +4,12 @@ import io.dedupconsumer.chaos.DatabaseState.Claim;
 import io.dedupconsumer.chaos.DatabaseState.LedgerRow;
 import io.dedupconsumer.chaos.TopicModel.Decision;
 import io.dedupconsumer.chaos.TopicModel.Entry;
-import io.dedupconsumer.chaos.TopicModel.Kind;
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.Refusal;
+import io.dedupconsumer.examples.inventory.oracle.InventoryChecks;
+import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
+import io.dedupconsumer.kafka.DeadLetterReason;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -64,7 +67,7 @@ final class InventoryVerifier {
         Set<String> failed = new HashSet<>();
         for (DeadLetter letter : input.deadLetters()) {
             letters.computeIfAbsent(letter.coordinates(), c -> new ArrayList<>()).add(letter);
-            if ("FAILED".equals(letter.outcome())) {
+            if (DeadLetterReason.FAILED.name().equals(letter.outcome())) {
                 failed.add(letter.coordinates());
             }
         }
@@ -81,7 +84,7 @@ final class InventoryVerifier {
         v.fact(String.format("topic %s: %d records (in %d partitions); %d unique event ids, %d exact re-sends, %d same-id "
                 + "conflicts, %d without a usable event id", input.topic(), input.records().size(),
                 input.records().stream().mapToInt(TopicRecord::partition).distinct().count(), model.decisions().size(),
-                model.count(Kind.DUPLICATE), model.count(Kind.CONFLICT), model.count(Kind.NO_KEY)));
+                model.count(Kind.DUPLICATE), model.count(Kind.CONFLICT), model.count(Kind.INVALID)));
         v.fact(String.format("model: %d applied, %d refused (%s), %d dead-lettered as failed; %d dead letters in %s-dlt",
                 model.decided(Outcome.PROCESSED), model.decided(Outcome.REJECTED), refusals(model),
                 model.decided(null), input.deadLetters().size(), input.topic()));
@@ -167,7 +170,7 @@ final class InventoryVerifier {
                 case FIRST -> "an event was neither applied, refused nor dead-lettered: LOST";
                 case DUPLICATE -> "a re-send found no claim of its event: its event was lost";
                 case CONFLICT -> "a conflicting payload was dropped silently";
-                case NO_KEY -> "a record without an event id was dropped silently";
+                case INVALID -> "a record without an event id was dropped silently";
             });
         }
         v.check(LOST, "refusals dead-lettered (unknown SKU, malformed)", refusalsToLetter, refusalsLettered,
@@ -179,7 +182,7 @@ final class InventoryVerifier {
             case FIRST -> "first records decided (dedup row) or dead-lettered";
             case DUPLICATE -> "exact re-sends covered by their event's claim";
             case CONFLICT -> "same-id conflicts dead-lettered";
-            case NO_KEY -> "records without a usable event id dead-lettered";
+            case INVALID -> "records without a usable event id dead-lettered";
         };
     }
 
@@ -188,7 +191,7 @@ final class InventoryVerifier {
         String at = entry.record().coordinates();
         boolean lettered = letters.containsKey(at);
         return switch (entry.kind()) {
-            case NO_KEY -> lettered ? null : at + " has no usable event id and is not in the dead-letter topic";
+            case INVALID -> lettered ? null : at + " has no usable event id and is not in the dead-letter topic";
             case CONFLICT -> lettered ? null : at + " re-sends event " + entry.eventId() + " with another payload and is "
                     + "not in the dead-letter topic";
             case FIRST -> {
@@ -260,14 +263,13 @@ final class InventoryVerifier {
         long expectedRows = 0;
         long matching = 0;
         long rowsOfModelEvents = 0;
-        long doubled = 0;
+        List<String> doubled = new ArrayList<>();
         for (Decision decision : model.decisions().values()) {
             List<LedgerRow> rows = ledger.getOrDefault(decision.eventId(), List.of());
             rowsOfModelEvents += rows.size();
             if (rows.size() > 1) {
-                doubled++;
-                v.example("events with more than one ledger row", "event " + decision.eventId() + " at "
-                        + decision.first().coordinates() + " has " + rows.size() + " ledger rows: " + rows);
+                doubled.add("event " + decision.eventId() + " at " + decision.first().coordinates() + " has "
+                        + rows.size() + " ledger rows: " + rows);
             }
             if (decision.ledgerResult() == null) {
                 if (!rows.isEmpty()) {
@@ -296,41 +298,16 @@ final class InventoryVerifier {
         }
         v.check(ONCE, "ledger rows (one per applied or refused-in-stock event)", expectedRows, rowsOfModelEvents,
                 "ledger rows missing or extra");
-        v.check(ONCE, "events with more than one ledger row", 0, doubled, "an event's effect was applied more than once");
+        InventoryChecks.doubledEffects(v, ONCE, doubled);
         v.check(ONCE, "ledger rows as the model (result and delta)", expectedRows, matching,
                 "a ledger row differs from the model");
         v.check(ONCE, "ledger rows of events not in the topic", 0, strangers, "stock moved for an event nobody sent");
     }
 
     private static void stock(Verification v, TopicModel model, DatabaseState db, boolean derived) {
-        long equal = 0;
-        for (Map.Entry<String, Integer> expected : model.stock().entrySet()) {
-            Integer actual = db.stock().get(expected.getKey());
-            if (expected.getValue().equals(actual)) {
-                equal++;
-            } else {
-                v.example("SKUs whose stock equals the model", expected.getKey() + ": model " + expected.getValue()
-                        + ", database " + actual);
-            }
-        }
-        v.check(STOCK, "SKUs whose stock equals the model", model.stock().size(), equal,
-                "stock differs from the model: an effect applied twice, lost, or out of order");
+        InventoryChecks.stock(v, STOCK, model.stock(), db.stock());
         if (!derived) {
-            Map<String, Long> deltas = db.ledgerDeltas();
-            long consistent = 0;
-            for (Map.Entry<String, Integer> initial : model.initialStock().entrySet()) {
-                long expected = initial.getValue() + deltas.getOrDefault(initial.getKey(), 0L);
-                Integer actual = db.stock().get(initial.getKey());
-                if (actual != null && actual == expected) {
-                    consistent++;
-                } else {
-                    v.example("SKUs whose stock = initial + ledger deltas", initial.getKey() + ": initial "
-                            + initial.getValue() + " + ledger " + deltas.getOrDefault(initial.getKey(), 0L) + " = "
-                            + expected + ", database " + actual);
-                }
-            }
-            v.check(STOCK, "SKUs whose stock = initial + ledger deltas", model.initialStock().size(), consistent,
-                    "stock moved without a ledger row, or the other way round");
+            InventoryChecks.ledgerBalance(v, STOCK, model.initialStock(), db.ledgerDeltas(), db.stock());
         }
     }
 

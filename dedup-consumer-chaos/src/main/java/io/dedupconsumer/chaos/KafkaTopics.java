@@ -1,12 +1,12 @@
 package io.dedupconsumer.chaos;
 
+import io.dedupconsumer.examples.inventory.oracle.GroupOffsets;
 import io.dedupconsumer.spring.DedupErrorHandling;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,15 +154,7 @@ final class KafkaTopics implements AutoCloseable {
 
     /** The offsets {@code group} committed on {@code topic}; partitions without one are absent. */
     Map<TopicPartition, Long> committed(String group, String topic) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = get(admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata(), "read the offsets of group " + group);
-        Map<TopicPartition, Long> result = new HashMap<>();
-        offsets.forEach((partition, offset) -> {
-            if (offset != null && partition.topic().equals(topic)) {
-                result.put(partition, offset.offset());
-            }
-        });
-        return result;
+        return GroupOffsets.committed(admin, group, topic, TIMEOUT);
     }
 
     /** The members of {@code group} now (client ids and hosts); empty for a group without members or none at all. */
@@ -280,10 +272,6 @@ final class KafkaTopics implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    static long sum(Collection<Long> offsets) {
-        return offsets.stream().mapToLong(Long::longValue).sum();
     }
 
     private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future, String what) {

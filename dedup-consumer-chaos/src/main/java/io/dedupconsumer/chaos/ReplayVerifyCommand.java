@@ -3,6 +3,8 @@ package io.dedupconsumer.chaos;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.dedupconsumer.core.Outcome;
+import io.dedupconsumer.examples.inventory.oracle.GroupOffsets;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.security.SecureRandom;
@@ -20,12 +22,12 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * The replay/verify command: re-consumes a stock events topic with the real inventory service (a new consumer group,
@@ -256,7 +258,7 @@ public final class ReplayVerifyCommand implements Callable<Integer> {
             Map<String, Integer> initial = null;
             String liveGroup = null;
             if (records > 0) {
-                if (kafka.exists(stockTopic) && KafkaTopics.sum(kafka.endOffsets(stockTopic).values()) > 0) {
+                if (kafka.exists(stockTopic) && GroupOffsets.total(kafka.endOffsets(stockTopic)) > 0) {
                     throw usage("--generate writes a new workload, but topic " + stockTopic + " already holds records; "
                             + "leave --topic out or name a new topic");
                 }
@@ -332,7 +334,7 @@ public final class ReplayVerifyCommand implements Callable<Integer> {
                             + "--expect-no-change makes this a violation)");
                 }
             }
-            verification.print(out);
+            verification.print(out, "every invariant holds");
             return verification.passed() ? PASSED : VIOLATED;
         }
     }

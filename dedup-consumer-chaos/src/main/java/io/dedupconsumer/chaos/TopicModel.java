@@ -1,14 +1,12 @@
 package io.dedupconsumer.chaos;
 
-import io.dedupconsumer.core.DedupKey;
-import io.dedupconsumer.core.Fingerprint;
 import io.dedupconsumer.core.Outcome;
-import io.dedupconsumer.examples.inventory.MalformedEventException;
 import io.dedupconsumer.examples.inventory.Refusal;
-import io.dedupconsumer.examples.inventory.StockEvent;
-import io.dedupconsumer.jdbc.DedupTable;
+import io.dedupconsumer.examples.inventory.oracle.RecordClassifier;
+import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Classified;
+import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
+import io.dedupconsumer.examples.inventory.oracle.StockModel;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -17,15 +15,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * What a stock events topic must have led to, computed from the topic alone and independently of the service's SQL:
- * every record classified the way the dedup protocol must see it (first record of an event id, exact re-send, same id
- * with another payload, no usable id), and the unique events applied in partition order with the inventory service's
- * rules (a deduction only if enough units are available, a cancellation gives back only applied deductions not yet
- * given back, unknown SKUs and malformed events refused and dead-lettered).
+ * What a stock events topic must have led to, computed from the topic alone and independently of the service's SQL,
+ * by the inventory example's shared oracle: every record classified the way the dedup protocol must see it
+ * ({@link RecordClassifier}: first record of an event id, exact re-send, same id with another payload, no usable id),
+ * and the unique events applied in partition order with the inventory service's rules ({@link StockModel}).
  *
  * <p>Events are keyed by SKU, so a SKU's events are on one partition, in the order the service applies them: the
  * protocol processes each partition in offset order, also across crashes and rebalances (a redelivered record is a
@@ -34,29 +30,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class TopicModel {
 
-    /** The event id field the inventory service deduplicates on ({@code @Deduplicated(jsonField = "eventId")}). */
-    static final DedupKey EVENT_ID = DedupKey.jsonField("eventId");
-    static final String APPLIED = "APPLIED";
-    private static final Fingerprint FINGERPRINT = Fingerprint.sha256();
-
-    /** How the dedup protocol must see a record. */
-    enum Kind {
-        /** No usable event id: dead-lettered as {@code INVALID}. */
-        NO_KEY,
-        /** The first record of its event id: decided once (applied or refused). */
-        FIRST,
-        /** The same event id and the same bytes as the first: skipped. */
-        DUPLICATE,
-        /** The same event id with another payload: dead-lettered as {@code CONFLICT}. */
-        CONFLICT
-    }
-
     /**
      * One record and how it must be handled.
      *
      * @param record the record
      * @param kind its kind
-     * @param eventId its event id; {@code null} for {@link Kind#NO_KEY}
+     * @param eventId its event id; {@code null} for {@link Kind#INVALID}
      */
     record Entry(TopicRecord record, Kind kind, String eventId) {
     }
@@ -109,46 +88,40 @@ final class TopicModel {
             Map<String, String> claimedAt, Set<String> failed) {
         List<TopicRecord> ordered = new ArrayList<>(records);
         ordered.sort(Comparator.comparingInt(TopicRecord::partition).thenComparingLong(TopicRecord::offset));
-        Map<TopicRecord, String> keys = new HashMap<>();
         Map<String, List<TopicRecord>> occurrences = new LinkedHashMap<>();
         for (TopicRecord record : ordered) {
             String key = eventId(topic, record);
             if (key != null) {
-                keys.put(record, key);
                 occurrences.computeIfAbsent(key, k -> new ArrayList<>()).add(record);
             }
         }
+        // The classifier takes the first record it is given as the first of its key: partition order, except for an
+        // event id on several partitions, whose first is the record the database claimed it with.
         Set<String> keysOnSeveralPartitions = new HashSet<>();
-        Map<String, TopicRecord> firsts = new HashMap<>();
+        List<TopicRecord> claimOrder = new ArrayList<>();
         for (Map.Entry<String, List<TopicRecord>> occurrence : occurrences.entrySet()) {
             List<TopicRecord> list = occurrence.getValue();
-            TopicRecord first = list.get(0);
             if (list.stream().map(TopicRecord::partition).distinct().count() > 1) {
                 keysOnSeveralPartitions.add(occurrence.getKey());
                 String claimed = claimedAt.get(occurrence.getKey());
-                for (TopicRecord candidate : list) {
-                    if (candidate.coordinates().equals(claimed)) {
-                        first = candidate;
-                    }
-                }
+                list.stream().filter(candidate -> candidate.coordinates().equals(claimed)).findFirst()
+                        .ifPresent(claimOrder::add);
             }
-            firsts.put(occurrence.getKey(), first);
+        }
+        Set<TopicRecord> claimedFirst = new HashSet<>(claimOrder);
+        ordered.stream().filter(record -> !claimedFirst.contains(record)).forEach(claimOrder::add);
+        RecordClassifier classifier = new RecordClassifier();
+        Map<TopicRecord, Classified> classified = new HashMap<>();
+        for (TopicRecord record : claimOrder) {
+            classified.put(record, classifier.classify(consumerRecord(topic, record)));
         }
         List<Entry> entries = new ArrayList<>(ordered.size());
         for (TopicRecord record : ordered) {
-            String key = keys.get(record);
-            if (key == null) {
-                entries.add(new Entry(record, Kind.NO_KEY, null));
-                continue;
-            }
-            TopicRecord first = firsts.get(key);
-            Kind kind = first == record ? Kind.FIRST
-                    : Arrays.equals(fingerprint(topic, first), fingerprint(topic, record)) ? Kind.DUPLICATE : Kind.CONFLICT;
-            entries.add(new Entry(record, kind, key));
+            Classified kind = classified.get(record);
+            entries.add(new Entry(record, kind.kind(), kind.key()));
         }
 
-        Map<String, Integer> stock = new TreeMap<>(initialStock);
-        Map<String, List<int[]>> deductions = new HashMap<>();
+        StockModel model = new StockModel(initialStock);
         Map<String, Set<Integer>> skuPartitions = new HashMap<>();
         Map<String, Decision> decisions = new LinkedHashMap<>();
         for (Entry entry : entries) {
@@ -160,9 +133,11 @@ final class TopicModel {
             if (failed.contains(first.coordinates())) {
                 decision = new Decision(entry.eventId(), first, null, null, null, null, 0);
             } else {
-                decision = decide(entry.eventId(), first, stock, deductions);
-                if (decision.sku() != null && stock.containsKey(decision.sku())) {
-                    skuPartitions.computeIfAbsent(decision.sku(), s -> new HashSet<>()).add(first.partition());
+                StockModel.Effect effect = model.apply(first.value());
+                decision = new Decision(entry.eventId(), first, effect.outcome(), effect.refusal(), effect.ledgerResult(),
+                        effect.sku(), effect.delta());
+                if (effect.sku() != null && model.stock().containsKey(effect.sku())) {
+                    skuPartitions.computeIfAbsent(effect.sku(), s -> new HashSet<>()).add(first.partition());
                 }
             }
             decisions.put(entry.eventId(), decision);
@@ -173,84 +148,22 @@ final class TopicModel {
                 skusOnSeveralPartitions.add(sku);
             }
         });
-        return new TopicModel(List.copyOf(entries), Collections.unmodifiableMap(decisions), Map.copyOf(initialStock),
-                Collections.unmodifiableMap(stock), Set.copyOf(keysOnSeveralPartitions), Set.copyOf(skusOnSeveralPartitions));
+        return new TopicModel(List.copyOf(entries), Collections.unmodifiableMap(decisions), model.initialStock(),
+                model.stock(), Set.copyOf(keysOnSeveralPartitions), Set.copyOf(skusOnSeveralPartitions));
     }
 
-    /**
-     * The record's dedup key exactly as the service's {@code @Deduplicated(jsonField = "eventId")} derives it, or
-     * {@code null} when it has none it can use (not JSON, no such field, empty, longer than the dedup table holds).
-     */
+    /** The record's dedup key exactly as the service derives it ({@link RecordClassifier#key}), or {@code null}. */
     static String eventId(String topic, TopicRecord record) {
-        String key;
-        try {
-            key = EVENT_ID.of(consumerRecord(topic, record));
-        } catch (Exception e) {
-            return null;
-        }
-        if (key == null || key.isEmpty() || key.codePointCount(0, key.length()) > DedupTable.MAX_KEY_LENGTH) {
-            return null;
-        }
-        return key;
+        return RecordClassifier.key(consumerRecord(topic, record));
     }
 
-    /** SHA-256 of the value, the library's default fingerprint. */
+    /** The library's fingerprint of the record ({@link RecordClassifier#fingerprint}), or {@code null}. */
     static byte[] fingerprint(String topic, TopicRecord record) {
-        try {
-            return FINGERPRINT.of(consumerRecord(topic, record));
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot fingerprint " + record.coordinates() + ": " + e, e);
-        }
+        return RecordClassifier.fingerprint(consumerRecord(topic, record));
     }
 
     private static ConsumerRecord<String, String> consumerRecord(String topic, TopicRecord record) {
         return new ConsumerRecord<>(topic, record.partition(), record.offset(), record.key(), record.value());
-    }
-
-    /** The inventory service's rules ({@code Inventory}), on the model's stock. */
-    private static Decision decide(String eventId, TopicRecord first, Map<String, Integer> stock,
-            Map<String, List<int[]>> deductions) {
-        StockEvent event;
-        try {
-            event = StockEvent.parse(first.value());
-        } catch (MalformedEventException e) {
-            return new Decision(eventId, first, Outcome.REJECTED, Refusal.MALFORMED, null, null, 0);
-        }
-        Integer available = stock.get(event.sku());
-        if (available == null) {
-            return new Decision(eventId, first, Outcome.REJECTED, Refusal.UNKNOWN_SKU, null, event.sku(), 0);
-        }
-        return switch (event.type()) {
-            case DEDUCT -> {
-                if (available >= event.quantity()) {
-                    stock.put(event.sku(), available - event.quantity());
-                    deductions.computeIfAbsent(event.orderId() + '\u0000' + event.sku(), k -> new ArrayList<>())
-                            .add(new int[] {event.quantity(), 0});
-                    yield new Decision(eventId, first, Outcome.PROCESSED, null, APPLIED, event.sku(), -event.quantity());
-                }
-                yield new Decision(eventId, first, Outcome.REJECTED, Refusal.OUT_OF_STOCK, Refusal.OUT_OF_STOCK.name(),
-                        event.sku(), 0);
-            }
-            case CANCEL -> {
-                int back = 0;
-                for (int[] deduction : deductions.getOrDefault(event.orderId() + '\u0000' + event.sku(), List.of())) {
-                    if (deduction[1] == 0) {
-                        deduction[1] = 1;
-                        back += deduction[0];
-                    }
-                }
-                if (back == 0) {
-                    yield new Decision(eventId, first, Outcome.REJECTED, Refusal.NOTHING_TO_CANCEL,
-                            Refusal.NOTHING_TO_CANCEL.name(), event.sku(), 0);
-                }
-                stock.put(event.sku(), available + back);
-                yield new Decision(eventId, first, Outcome.PROCESSED, null, APPLIED, event.sku(), back);
-            }
-            case RESTOCK -> {
-                stock.put(event.sku(), available + event.quantity());
-                yield new Decision(eventId, first, Outcome.PROCESSED, null, APPLIED, event.sku(), event.quantity());
-            }
-        };
     }
 
     /** Every record with its kind, in partition and offset order. */

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dedupconsumer.chaos.DatabaseState.Claim;
 import io.dedupconsumer.chaos.DatabaseState.LedgerRow;
 import io.dedupconsumer.examples.inventory.StockEvent;
+import io.dedupconsumer.examples.inventory.oracle.RecordClassifier.Kind;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -113,9 +115,9 @@ class InventoryVerifierTests {
         TopicModel model = TopicModel.build(TOPIC, records, Map.of("A", 10), Map.of(), java.util.Set.of());
 
         assertThat(model.stock()).containsEntry("A", 10);
-        assertThat(model.count(TopicModel.Kind.DUPLICATE)).isOne();
-        assertThat(model.count(TopicModel.Kind.CONFLICT)).isOne();
-        assertThat(model.count(TopicModel.Kind.NO_KEY)).isOne();
+        assertThat(model.count(Kind.DUPLICATE)).isOne();
+        assertThat(model.count(Kind.CONFLICT)).isOne();
+        assertThat(model.count(Kind.INVALID)).isOne();
         assertThat(model.decisions().get("e2").refusal()).hasToString("OUT_OF_STOCK");
         assertThat(model.decisions().get("e3").delta()).isEqualTo(4);
         assertThat(model.decisions().get("e4").refusal()).hasToString("UNKNOWN_SKU");

@@ -2,6 +2,7 @@ package io.dedupconsumer.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,6 +1,7 @@
 package io.dedupconsumer.examples.inventory.demo;
 
 import io.dedupconsumer.core.Outcome;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import java.io.PrintStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ public final class InventoryDemo {
     public static void main(String[] args) {
         int exitCode;
         try {
-            exitCode = run(System.out, args);
+            exitCode = run(System.out, args).exitCode();
         } catch (Throwable e) { // an Error too: the broker's threads would otherwise keep the JVM alive
             e.printStackTrace();
             exitCode = BROKEN;
@@ -57,11 +58,11 @@ public final class InventoryDemo {
         System.exit(exitCode);
     }
 
-    /** Runs the demo; returns the exit code. */
-    static int run(PrintStream out, String... args) {
+    /** Runs the demo; returns its exit code and verdict. */
+    static DemoResult run(PrintStream out, String... args) {
         if (List.of(args).contains("--help")) {
             out.println(DemoOptions.USAGE);
-            return PASSED;
+            return DemoResult.without(PASSED);
         }
         DemoOptions options;
         try {
@@ -69,13 +70,13 @@ public final class InventoryDemo {
         } catch (IllegalArgumentException e) {
             out.println("error: " + e.getMessage());
             out.println(DemoOptions.USAGE);
-            return USAGE;
+            return DemoResult.without(USAGE);
         }
         return new InventoryDemo(options, out, jdbc -> { }).run();
     }
 
-    /** Runs the demo with these options; returns the exit code. */
-    int run() {
+    /** Runs the demo with these options; returns its exit code and verdict. */
+    DemoResult run() {
         String runId = runId();
         try {
             return run(runId);
@@ -87,11 +88,11 @@ public final class InventoryDemo {
             }
             out.println("\nVERDICT: BROKEN - the demo could not run: " + cause + (cause == e ? "" : " (" + e.getClass()
                     .getSimpleName() + ")"));
-            return BROKEN;
+            return DemoResult.without(BROKEN);
         }
     }
 
-    private int run(String runId) {
+    private DemoResult run(String runId) {
         long started = System.nanoTime();
         String consumerName = "inventory-demo-" + runId;
         String topic = "stock-events-" + runId;
@@ -176,7 +177,7 @@ public final class InventoryDemo {
                         expected.claims(), expected.live().get(Outcome.PROCESSED), expected.live().get(Outcome.REJECTED),
                         kinds.get(Workload.Kind.DUPLICATE) + kinds.get(Workload.Kind.CONFLICT), recordsInTopic,
                         seconds(started)));
-                return verification.exitCode();
+                return DemoResult.of(verification.verdict());
             }
         }
     }

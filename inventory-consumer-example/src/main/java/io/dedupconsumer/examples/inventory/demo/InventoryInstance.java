@@ -2,9 +2,8 @@ package io.dedupconsumer.examples.inventory.demo;
 
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.InventoryApplication;
-import io.micrometer.core.instrument.Counter;
+import io.dedupconsumer.examples.inventory.oracle.DedupMeters;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.WebApplicationType;
@@ -47,17 +46,7 @@ final class InventoryInstance implements AutoCloseable {
      * also after {@link #close()}.
      */
     Map<Outcome, Long> outcomes(String consumerName) {
-        MeterRegistry registry = meters;
-        Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
-        for (Outcome outcome : Outcome.values()) {
-            double count = 0;
-            for (Counter counter : registry.find("dedup.records").tag("consumer", consumerName)
-                    .tag("outcome", outcome.name()).counters()) {
-                count += counter.count();
-            }
-            outcomes.put(outcome, Math.round(count));
-        }
-        return outcomes;
+        return DedupMeters.outcomes(meters, consumerName);
     }
 
     @Override

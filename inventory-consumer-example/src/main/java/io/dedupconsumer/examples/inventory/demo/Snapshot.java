@@ -2,6 +2,7 @@ package io.dedupconsumer.examples.inventory.demo;
 
 import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.examples.inventory.Refusal;
+import io.dedupconsumer.examples.inventory.oracle.StockModel;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -52,7 +53,7 @@ record Snapshot(Map<String, Integer> stock, Map<String, Long> ledgerDeltas, Map<
             jdbc.query("SELECT sku, SUM(delta) FROM stock_ledger WHERE sku LIKE ? GROUP BY sku",
                     row -> { deltas.put(row.getString(1), row.getLong(2)); }, skus);
             Map<String, Long> ledger = new LinkedHashMap<>();
-            Expectation.LEDGER_RESULTS.forEach(result -> ledger.put(result, 0L));
+            StockModel.LEDGER_RESULTS.forEach(result -> ledger.put(result, 0L));
             jdbc.query("SELECT result, COUNT(*) FROM stock_ledger WHERE sku LIKE ? GROUP BY result",
                     row -> { ledger.put(row.getString(1), row.getLong(2)); }, skus);
             List<String> doubled = new ArrayList<>();

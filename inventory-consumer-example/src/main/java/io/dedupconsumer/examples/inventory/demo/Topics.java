@@ -1,5 +1,6 @@
 package io.dedupconsumer.examples.inventory.demo;
 
+import io.dedupconsumer.examples.inventory.oracle.GroupOffsets;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +14,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -116,18 +116,7 @@ final class Topics {
 
     /** The sum of the offsets {@code group} committed on {@code topic}: how many of its records the group finished. */
     long committed(String group, String topic) {
-        try {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            return offsets.entrySet().stream()
-                    .filter(entry -> entry.getKey().topic().equals(topic) && entry.getValue() != null)
-                    .mapToLong(entry -> entry.getValue().offset()).sum();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading the offsets of group " + group, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot read the offsets of group " + group + ": " + e, e);
-        }
+        return GroupOffsets.total(GroupOffsets.committed(admin, group, topic, Duration.ofSeconds(ADMIN_TIMEOUT_SECONDS)));
     }
 
     /**

@@ -2,12 +2,16 @@ package io.dedupconsumer.examples.inventory.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dedupconsumer.examples.inventory.oracle.InventoryChecks;
+import io.dedupconsumer.examples.inventory.oracle.Verification;
 import io.dedupconsumer.testkit.KafkaBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -25,46 +29,62 @@ class InventoryDemoTests {
 
     @Test
     void theDemoPassesOnAnInProcessBrokerAndH2WithNothingConfigured() {
-        int exitCode = InventoryDemo.run(out, SMALL);
+        DemoResult result = InventoryDemo.run(out, SMALL);
 
-        assertThat(text()).contains("in-process KRaft broker", "H2 in memory", "VERDICT: PASS").doesNotContain("FAIL");
-        assertThat(exitCode).isZero();
+        assertThat(result.exitCode()).isEqualTo(InventoryDemo.PASSED);
+        assertThat(result.verdict().failures()).isEmpty();
+        assertThat(result.verdict().checks()).isGreaterThan(30);
+        assertThat(text()).contains("in-process KRaft broker", "H2 in memory");
     }
 
     @Test
     void aTamperedStockRowFailsTheVerificationWithExitCodeOne() {
-        int exitCode = runTampered(jdbc -> jdbc.update(
+        DemoResult result = runTampered(jdbc -> jdbc.update(
                 "UPDATE stock SET available = available + 1 WHERE sku = (SELECT MIN(sku) FROM stock)"));
 
-        assertThat(exitCode).isEqualTo(InventoryDemo.FAILED);
-        assertThat(text()).containsPattern("SKU-\\d+ +\\d+ +\\d+  FAIL  stock differs from the model")
-                .contains("VERDICT: FAIL");
+        assertThat(result.exitCode()).isEqualTo(InventoryDemo.FAILED);
+        assertThat(result.verdict().failures()).hasSize(2);
+        assertThat(result.verdict().failedNames()).containsExactly(InventoryChecks.STOCK_AS_MODEL,
+                InventoryChecks.STOCK_AS_LEDGER);
+        Verification.Check stock = result.verdict().failures().get(0);
+        assertThat(stock.meaning()).startsWith("stock differs from the model");
+        assertThat(((Number) stock.actual()).longValue()).isEqualTo(((Number) stock.expected()).longValue() - 1);
+        String example = result.verdict().violations().get(0);
+        Matcher sku = Pattern.compile(InventoryChecks.STOCK_AS_MODEL + ": \\w+-SKU-01: model (\\d+), database (\\d+)")
+                .matcher(example);
+        assertThat(sku.matches()).as(example).isTrue();
+        assertThat(Integer.parseInt(sku.group(2))).isEqualTo(Integer.parseInt(sku.group(1)) + 1);
     }
 
     @Test
     void aDoubledLedgerRowFailsTheVerificationAndNamesTheEvent() {
-        int exitCode = runTampered(jdbc -> jdbc.update("INSERT INTO stock_ledger (event_id, entry_type, order_id, sku,"
+        DemoResult result = runTampered(jdbc -> jdbc.update("INSERT INTO stock_ledger (event_id, entry_type, order_id, sku,"
                 + " quantity, delta, result) SELECT event_id, entry_type, order_id, sku, quantity, 0, result"
                 + " FROM stock_ledger WHERE id = (SELECT MIN(id) FROM stock_ledger)"));
 
-        assertThat(exitCode).isEqualTo(InventoryDemo.FAILED);
-        assertThat(text()).containsPattern("event ids with 2\\+ ledger rows +0 +1  FAIL")
-                .containsPattern("event ids with 2\\+ ledger rows: \\w+-e\\d{7}")
-                .contains("VERDICT: FAIL");
+        assertThat(result.exitCode()).isEqualTo(InventoryDemo.FAILED);
+        // the copied row also counts once more among the rows and under its result (APPLIED, OUT_OF_STOCK, ...)
+        assertThat(result.verdict().failedNames()).hasSize(3).contains("rows", InventoryChecks.DOUBLED_EFFECTS);
+        assertThat(result.verdict().failures()).filteredOn(check -> check.name().equals(InventoryChecks.DOUBLED_EFFECTS))
+                .singleElement().satisfies(check -> {
+                    assertThat(check.expected()).isEqualTo(0);
+                    assertThat(check.actual()).isEqualTo(1);
+                });
+        assertThat(result.verdict().violations()).anyMatch(v -> v.matches(InventoryChecks.DOUBLED_EFFECTS + ": \\w+-e\\d{7}"));
     }
 
     @Test
     void badOptionsExitWithTwoAndNameTheOption() {
-        assertThat(InventoryDemo.run(out, "--events=many")).isEqualTo(InventoryDemo.USAGE);
-        assertThat(InventoryDemo.run(out, "--frobnicate=1")).isEqualTo(InventoryDemo.USAGE);
-        assertThat(InventoryDemo.run(out, "--duplicates=7")).isEqualTo(InventoryDemo.USAGE);
+        for (String bad : new String[] {"--events=many", "--frobnicate=1", "--duplicates=7"}) {
+            assertThat(InventoryDemo.run(out, bad)).isEqualTo(DemoResult.without(InventoryDemo.USAGE));
+        }
 
         assertThat(text()).contains("--events: 'many' is not a whole number", "unknown option --frobnicate",
                 "--duplicates: 7.0 is out of range", "Usage: InventoryDemo");
     }
 
     /** Runs the small demo on the shared test broker and H2, tampering with the database just before it verifies. */
-    private int runTampered(Consumer<JdbcTemplate> tamper) {
+    private DemoResult runTampered(Consumer<JdbcTemplate> tamper) {
         String[] args = new String[SMALL.length + 1];
         System.arraycopy(SMALL, 0, args, 0, SMALL.length);
         args[SMALL.length] = "--spring.kafka.bootstrap-servers=" + KafkaBroker.shared().bootstrapServers();
