@@ -31,7 +31,9 @@ final class StoredKey {
                 return "holds U+0000 (NUL) at character " + i + ", which PostgreSQL cannot store; key on an id "
                         + "without it, or on the key's bytes with DedupKey.recordKeyBytes() or DedupKey.headerBytes(name)";
             }
-            if (Character.isSurrogate((char) c)) {
+            // codePointAt returns a lone surrogate as itself; a well-formed pair is one code point above U+FFFF,
+            // whose low 16 bits may look like a surrogate (U+1D800), so compare the code point, never a cast of it.
+            if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE) {
                 return String.format("holds the lone surrogate U+%04X at character %d: it is not Unicode text and the "
                         + "databases would store it as '?', merging keys that differ there; produce well-formed text", c, i);
             }

@@ -126,6 +126,24 @@ class KeyFidelityTests {
 
     @ParameterizedTest
     @MethodSource("io.dedupconsumer.core.DeduplicatorTests#databases")
+    void charactersBeyondTheBasicPlaneAreKeysEvenWhereTheirLow16BitsLookLikeASurrogate(TestDatabase database)
+            throws Exception {
+        Deduplicator dedup = deduplicator(database, DedupKey.recordKey());
+        // U+1D800 and U+1D801 (Sutton SignWriting), U+10DFFF: well-formed pairs whose code points end in D800-DFFF.
+        String signA = "id-" + Character.toString(0x1D800);
+        String signB = "id-" + Character.toString(0x1D801);
+        String last = "id-" + Character.toString(0x10DFFF);
+
+        List<Outcome> outcomes = outcomes(dedup, List.of(record(signA, "paid 10"), record(signB, "paid 10"),
+                record(last, "paid 10"), record(signA, "paid 10")));
+
+        assertThat(outcomes).containsExactly(Outcome.PROCESSED, Outcome.PROCESSED, Outcome.PROCESSED, Outcome.DUPLICATE);
+        assertThat(effects()).isEqualTo(3);
+        assertThat(claims()).containsExactlyInAnyOrder(signA, signB, last);
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.dedupconsumer.core.DeduplicatorTests#databases")
     void keysALenientDecoderFilledWithReplacementCharactersAreInvalid(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database, DedupKey.recordKey());
         // What Kafka's StringDeserializer makes of two different binary keys: the same text.
