@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.dedupconsumer.jdbc.DedupSchema;
+import io.dedupconsumer.Databases;
 import io.dedupconsumer.jdbc.DedupTable;
 import io.dedupconsumer.testkit.TestDatabase;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +22,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -35,31 +35,18 @@ class ClaimStoreContractTests {
 
     private static final String CONSUMER = "orders";
 
-    private final List<HikariDataSource> opened = new ArrayList<>();
+    @RegisterExtension
+    final Databases databases = new Databases();
 
-    static Stream<TestDatabase> databases() {
-        return Stream.of(TestDatabase.h2(), TestDatabase.mariadb(), TestDatabase.mariadbDriver(),
-                TestDatabase.postgresql());
-    }
 
-    static Stream<TestDatabase> servers() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.mariadbDriver(), TestDatabase.postgresql());
-    }
 
     static Stream<TestDatabase> mysqlDrivers() {
         return Stream.of(TestDatabase.mariadb(), TestDatabase.mariadbDriver());
     }
 
-    @AfterEach
-    void closePools() {
-        opened.forEach(HikariDataSource::close);
-    }
 
     private HikariDataSource migrated(TestDatabase database) {
-        HikariDataSource dataSource = database.create("store");
-        opened.add(dataSource);
-        DedupSchema.migrate(dataSource);
-        return dataSource;
+        return databases.migrated(database, "store");
     }
 
     private static ClaimRequest request(String key, String payload, long offset) {
@@ -71,7 +58,7 @@ class ClaimStoreContractTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void claimOfANewKeyHoldsItAndKeepsWhereTheRecordCameFrom(TestDatabase database) throws SQLException {
         ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
@@ -85,7 +72,7 @@ class ClaimStoreContractTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void claimOfAHeldKeyReturnsTheFirstClaimAndLeavesTheTransactionUsable(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = migrated(database);
         ClaimStore store = new ClaimStore("dedup_record", null);
@@ -104,7 +91,7 @@ class ClaimStoreContractTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void sameKeyUnderAnotherConsumerIsAnotherClaim(TestDatabase database) throws SQLException {
         ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
@@ -114,7 +101,7 @@ class ClaimStoreContractTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void keysDifferingOnlyInCaseOrAccentsAreDistinct(TestDatabase database) throws SQLException {
         ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
@@ -126,7 +113,7 @@ class ClaimStoreContractTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void rollbackReleasesTheClaim(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = migrated(database);
         ClaimStore store = new ClaimStore("dedup_record", null);
@@ -140,7 +127,7 @@ class ClaimStoreContractTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void claimAllReportsExactlyTheKeysAlreadyHeldAcrossChunks(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = migrated(database);
         ClaimStore store = new ClaimStore("dedup_record", null);
@@ -166,7 +153,7 @@ class ClaimStoreContractTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aBatchMeetingAHeldKeyAfterDuplicateFreeBatchesClaimsTheRestInTheSameTransaction(TestDatabase database)
             throws SQLException {
         HikariDataSource dataSource = migrated(database);
@@ -288,7 +275,7 @@ class ClaimStoreContractTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void markRejectedKeepsTheOutcomeAndAShortenedReason(TestDatabase database) throws SQLException {
         ClaimStore store = new ClaimStore("dedup_record", null);
         try (Connection c = migrated(database).getConnection()) {
@@ -303,7 +290,7 @@ class ClaimStoreContractTests {
     }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#servers")
     void aConcurrentClaimOfTheSameKeyWaitsForTheFirstTransactionThenSeesItsRow(TestDatabase database) throws Exception {
         HikariDataSource dataSource = migrated(database);
         ClaimStore store = new ClaimStore("dedup_record", null);
@@ -321,7 +308,7 @@ class ClaimStoreContractTests {
     }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#servers")
     void aConcurrentClaimGetsTheKeyWhenTheFirstTransactionRollsBack(TestDatabase database) throws Exception {
         HikariDataSource dataSource = migrated(database);
         ClaimStore store = new ClaimStore("dedup_record", null);
@@ -338,7 +325,7 @@ class ClaimStoreContractTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aBatchLosingARaceAfterItsSnapshotIsToldToRetryOrClaimRecordByRecord(TestDatabase database) throws Exception {
         HikariDataSource dataSource = migrated(database);
         ClaimStore store = new ClaimStore("dedup_record", null);

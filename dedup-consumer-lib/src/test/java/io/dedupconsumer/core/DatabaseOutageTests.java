@@ -10,7 +10,6 @@ import io.dedupconsumer.testkit.TcpProxy;
 import io.dedupconsumer.testkit.TestDatabase;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,12 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DatabaseOutageTests {
 
-    static Stream<TestDatabase> servers() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
-    }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void anUnreachableDatabaseIsReportedAsUnavailableAndProcessingResumesWhenItReturns(TestDatabase database) {
         String name = database.createDatabase("outage");
         try (TcpProxy proxy = TcpProxy.start(database.host(), database.port());

@@ -32,9 +32,6 @@ class DatabaseRefusalTests {
 
     private final List<AutoCloseable> opened = new ArrayList<>();
 
-    static Stream<TestDatabase> servers() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
-    }
 
     @AfterEach
     void close() throws Exception {
@@ -44,7 +41,7 @@ class DatabaseRefusalTests {
     }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void aMissingTableIsAnOutageNotAFailureOfTheRecord(TestDatabase database) {
         HikariDataSource dataSource = open(database.create("missing"));
         Deduplicator dedup = deduplicator(dataSource, "dedup_record"); // never migrated
@@ -71,7 +68,7 @@ class DatabaseRefusalTests {
     }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void aUserWithoutInsertIsAnOutageAndIsRefusedAtStart(TestDatabase database) throws SQLException {
         String name = database.createDatabase("denied");
         HikariDataSource admin = open(database.dataSource(name));
@@ -91,7 +88,7 @@ class DatabaseRefusalTests {
     }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void aTableWithoutAColumnTheLibraryWritesIsAnOutageAndIsRefusedAtStart(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = open(database.create("column"));
         DedupSchema.migrate(dataSource);
@@ -102,7 +99,7 @@ class DatabaseRefusalTests {
     }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void aReservedWordAsTableNameIsRefusedAtStart(TestDatabase database) {
         HikariDataSource dataSource = open(database.create("reserved"));
         for (String reserved : List.of("order", "select")) {
@@ -113,7 +110,7 @@ class DatabaseRefusalTests {
     }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void aTableWithoutTheUniqueIndexIsRefusedAtStart(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = open(database.create("nounique"));
         DedupSchema.migrate(dataSource);
@@ -124,7 +121,7 @@ class DatabaseRefusalTests {
     }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void aUsableTablePassesTheStartUpCheckAndKeepsNoTrace(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = open(database.create("usable"));
         DedupSchema.migrate(dataSource);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.dedupconsumer.jdbc.DedupSchema;
+import io.dedupconsumer.Databases;
 import io.dedupconsumer.testkit.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -14,16 +14,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransactionRollbackException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -33,25 +31,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DeduplicatorTests {
 
-    private final List<HikariDataSource> opened = new ArrayList<>();
+    @RegisterExtension
+    final Databases databases = new Databases();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private HikariDataSource dataSource;
     private long nextOffset;
 
-    static Stream<TestDatabase> databases() {
-        return Stream.of(TestDatabase.h2(), TestDatabase.mariadb(), TestDatabase.mariadbDriver(),
-                TestDatabase.postgresql());
-    }
 
-    @AfterEach
-    void closePools() {
-        opened.forEach(HikariDataSource::close);
-    }
 
     private Deduplicator deduplicator(TestDatabase database) throws SQLException {
-        dataSource = database.create("protocol");
-        opened.add(dataSource);
-        DedupSchema.migrate(dataSource);
+        dataSource = databases.migrated(database, "protocol");
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE effect (event_key VARCHAR(300) NOT NULL, payload VARCHAR(300) NOT NULL)");
         }
@@ -77,7 +66,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aRedeliveredRecordIsADuplicateAndItsEffectHappensOnce(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database);
 
@@ -93,7 +82,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void anotherPayloadUnderAProcessedKeyIsAConflictAndIsNotApplied(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database);
         dedup.process(record("order-1", "paid 10"), insertEffect);
@@ -106,7 +95,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aFailingHandlerRollsBackItsClaimSoTheRetryAppliesTheEffectOnce(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database);
         RecordHandler<String, String> writesThenFails = (record, connection) -> {
@@ -124,7 +113,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aBusinessRefusalIsRecordedAndItsRedeliveryIsADuplicateOfTheRefusal(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database);
         RecordHandler<String, String> outOfStock = (record, connection) -> HandlerResult.rejected("OUT_OF_STOCK");
@@ -140,7 +129,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void recordsWithoutAUsableKeyAreInvalidWithAReasonAndClaimNothing(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database);
 
@@ -157,7 +146,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aJsonFieldKeyOfAMalformedPayloadMakesTheRecordInvalid(TestDatabase database) throws Exception {
         deduplicator(database);
         Deduplicator byEventId = Deduplicator.builder().consumerName("json").dataSource(dataSource)
@@ -177,7 +166,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aHeaderKeyIsReadFromTheLastHeaderOfThatName(TestDatabase database) throws Exception {
         deduplicator(database);
         Deduplicator byHeader = Deduplicator.builder().consumerName("headers").dataSource(dataSource)
@@ -192,7 +181,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aBatchClaimsEachKeyOnceCollapsingRepeatsWithinItAndAgainstEarlierBatches(TestDatabase database)
             throws Exception {
         Deduplicator dedup = deduplicator(database);
@@ -218,7 +207,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aFailingRecordInABatchIsIsolatedTheRecordsBeforeItCommitAndTheRecordsAfterItDoNotRun(TestDatabase database)
             throws Exception {
         Deduplicator dedup = deduplicator(database);
@@ -246,7 +235,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aRecordThatFailsOnlyOnceInABatchSucceedsAloneAndTheBatchCompletes(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database);
         AtomicInteger failuresLeft = new AtomicInteger(1);
@@ -265,7 +254,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aDeadlockIsRunAgainInsteadOfFailingTheRecord(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database);
         AtomicInteger deadlocksLeft = new AtomicInteger(2);
@@ -287,7 +276,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aNullHandlerResultFailsTheRecordWithAMessageSayingWhatToReturn(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database);
 
@@ -297,7 +286,7 @@ class DeduplicatorTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aGuardThatThrowsIsAMissAndTheDatabaseDecides(TestDatabase database) throws Exception {
         deduplicator(database);
         DedupGuard broken = new DedupGuard() {

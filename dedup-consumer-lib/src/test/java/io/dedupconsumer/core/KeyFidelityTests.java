@@ -73,7 +73,7 @@ class KeyFidelityTests {
     }
 
     @ParameterizedTest
-    @MethodSource("io.dedupconsumer.core.DeduplicatorTests#databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void nonUtf8HeaderKeysThatDifferAreNeverMerged(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database, DedupKey.header("event-id"));
 
@@ -88,7 +88,7 @@ class KeyFidelityTests {
     }
 
     @ParameterizedTest
-    @MethodSource("io.dedupconsumer.core.DeduplicatorTests#databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void binaryKeysThatDifferAreEachProcessedOnceWhenKeyedOnTheirBytes(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database, DedupKey.headerBytes("event-id"));
 
@@ -106,7 +106,7 @@ class KeyFidelityTests {
     }
 
     @ParameterizedTest
-    @MethodSource("io.dedupconsumer.core.DeduplicatorTests#databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void keysTheDatabaseWouldAlterOrRefuseAreInvalidNeverMerged(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database, DedupKey.recordKey());
 
@@ -125,7 +125,7 @@ class KeyFidelityTests {
     }
 
     @ParameterizedTest
-    @MethodSource("io.dedupconsumer.core.DeduplicatorTests#databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void charactersBeyondTheBasicPlaneAreKeysEvenWhereTheirLow16BitsLookLikeASurrogate(TestDatabase database)
             throws Exception {
         Deduplicator dedup = deduplicator(database, DedupKey.recordKey());
@@ -143,7 +143,7 @@ class KeyFidelityTests {
     }
 
     @ParameterizedTest
-    @MethodSource("io.dedupconsumer.core.DeduplicatorTests#databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void keysALenientDecoderFilledWithReplacementCharactersAreInvalid(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database, DedupKey.recordKey());
         // What Kafka's StringDeserializer makes of two different binary keys: the same text.
@@ -160,7 +160,7 @@ class KeyFidelityTests {
     }
 
     @ParameterizedTest
-    @MethodSource("io.dedupconsumer.core.DeduplicatorTests#databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void textPayloadsThatDifferOnlyInLoneSurrogatesAreNeverDuplicates(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database, DedupKey.recordKey());
 
@@ -174,7 +174,7 @@ class KeyFidelityTests {
     }
 
     @ParameterizedTest
-    @MethodSource("io.dedupconsumer.core.DeduplicatorTests#databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void jsonNumberKeysThatDifferOnlyInTheirTextAreTwoEvents(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database, DedupKey.jsonField("eventId"));
 
@@ -186,7 +186,7 @@ class KeyFidelityTests {
     }
 
     @ParameterizedTest
-    @MethodSource("io.dedupconsumer.core.DeduplicatorTests#databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void ambiguousJsonDocumentsAreInvalidAndClaimNothing(TestDatabase database) throws Exception {
         Deduplicator dedup = deduplicator(database, DedupKey.jsonField("eventId"));
 

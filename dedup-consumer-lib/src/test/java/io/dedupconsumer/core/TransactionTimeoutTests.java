@@ -13,7 +13,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,12 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TransactionTimeoutTests {
 
-    static Stream<TestDatabase> servers() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
-    }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void theTransactionTimeoutBoundsTheHandlerAndNeverLeaksIntoThePooledConnection(TestDatabase database)
             throws SQLException {
         try (HikariDataSource dataSource = database.create("timeouts")) {

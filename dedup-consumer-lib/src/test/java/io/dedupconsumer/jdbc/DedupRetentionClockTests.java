@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -47,13 +46,7 @@ class DedupRetentionClockTests {
     private final List<HikariDataSource> opened = new ArrayList<>();
     private long offset;
 
-    static Stream<TestDatabase> databases() {
-        return Stream.of(TestDatabase.h2(), TestDatabase.mariadb(), TestDatabase.postgresql());
-    }
 
-    static Stream<TestDatabase> servers() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
-    }
 
     @AfterEach
     void close() {
@@ -61,7 +54,7 @@ class DedupRetentionClockTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#oneDriverEach")
     void noWindowTheBuilderAcceptsDeletesAKeyYoungerThanIt(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = schema(database, null);
         Deduplicator deduplicator = deduplicator(dataSource);
@@ -91,7 +84,7 @@ class DedupRetentionClockTests {
     }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void sessionTimeZonesFarApartNeverAgeAFreshKey(TestDatabase database) throws SQLException {
         // Claims and purges through sessions in time zones 25 hours apart; no application clock takes part at all.
         String name = database.createDatabase("retention_clock");
@@ -116,7 +109,7 @@ class DedupRetentionClockTests {
     }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void aClaimThatCommitsWhileAPurgeRunsIsNotDeletedByItNorByTheNext(TestDatabase database) throws Exception {
         HikariDataSource dataSource = schema(database, null);
         // The window is the shortest the builder accepts.

@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.dedupconsumer.Databases;
 import io.dedupconsumer.testkit.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,9 +20,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -32,29 +32,20 @@ class DedupRetentionTests {
     private static final Duration WEEK = Duration.ofDays(7);
     private static final String TABLE = DedupTable.DEFAULT_NAME;
 
-    private final List<HikariDataSource> opened = new ArrayList<>();
+    @RegisterExtension
+    final Databases databases = new Databases();
     private final List<DedupRetention> retentions = new ArrayList<>();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-    static Stream<TestDatabase> databases() {
-        return Stream.of(TestDatabase.h2(), TestDatabase.mariadb(), TestDatabase.postgresql());
-    }
 
-    static Stream<TestDatabase> servers() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
-    }
 
     @AfterEach
     void close() {
         retentions.forEach(DedupRetention::close);
-        opened.forEach(HikariDataSource::close);
     }
 
     private HikariDataSource migrated(TestDatabase database) {
-        HikariDataSource dataSource = database.create("retention");
-        opened.add(dataSource);
-        DedupSchema.migrate(dataSource);
-        return dataSource;
+        return databases.migrated(database, "retention");
     }
 
     private DedupRetention.Builder retention(HikariDataSource dataSource) {
@@ -73,7 +64,7 @@ class DedupRetentionTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#oneDriverEach")
     void keysOlderThanTheWindowAreDeletedInBoundedBatchesAndYoungerOnesKept(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = migrated(database);
         insert(dataSource, TABLE, "inventory", "old", 2_500, Duration.ofDays(8));
@@ -108,7 +99,7 @@ class DedupRetentionTests {
     }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void eachBatchCommitsBeforeTheNextAndCloseStopsARunBetweenBatches(TestDatabase database) throws Exception {
         HikariDataSource dataSource = migrated(database);
         insert(dataSource, TABLE, "inventory", "old", 300, Duration.ofDays(30));
@@ -179,8 +170,7 @@ class DedupRetentionTests {
 
     @Test
     void aDatabaseErrorFailsTheRunAndIsCountedAndTheScheduleGoesOn() {
-        HikariDataSource dataSource = TestDatabase.h2().create("no_table");
-        opened.add(dataSource);
+        HikariDataSource dataSource = databases.create(TestDatabase.h2(), "no_table");
         DedupRetention retention = built(retention(dataSource));
 
         assertThatThrownBy(retention::purgeOnce).isInstanceOf(SQLException.class);
@@ -194,8 +184,7 @@ class DedupRetentionTests {
 
     @Test
     void everySettingIsCheckedAndTheMessageNamesIt() {
-        HikariDataSource dataSource = TestDatabase.h2().create("settings");
-        opened.add(dataSource);
+        HikariDataSource dataSource = databases.create(TestDatabase.h2(), "settings");
         assertThatThrownBy(() -> DedupRetention.builder().window(Duration.ofSeconds(59)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("window:");
         assertThatThrownBy(() -> DedupRetention.builder().window(null))

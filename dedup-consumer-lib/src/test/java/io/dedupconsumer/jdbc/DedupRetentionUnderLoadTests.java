@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,12 +34,9 @@ class DedupRetentionUnderLoadTests {
     private static final int BASELINE_CLAIMS = 1_000;
     private static final Duration CLAIM_LATENCY_BOUND = Duration.ofSeconds(2);
 
-    static Stream<TestDatabase> servers() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
-    }
 
     @ParameterizedTest
-    @MethodSource("servers")
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
     void claimsKeepSucceedingWithBoundedLatencyWhileAPurgeDeletesALargeTable(TestDatabase database) throws Exception {
         try (HikariDataSource dataSource = database.create("purge_load")) {
             DedupSchema.migrate(dataSource);

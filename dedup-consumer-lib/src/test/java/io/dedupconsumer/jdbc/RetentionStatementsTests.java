@@ -3,6 +3,7 @@ package io.dedupconsumer.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.dedupconsumer.Databases;
 import io.dedupconsumer.testkit.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -14,10 +15,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,23 +27,13 @@ class RetentionStatementsTests {
 
     private static final String TABLE = DedupTable.DEFAULT_NAME;
 
-    private final List<HikariDataSource> opened = new ArrayList<>();
+    @RegisterExtension
+    final Databases databases = new Databases();
 
-    static Stream<TestDatabase> databases() {
-        return Stream.of(TestDatabase.h2(), TestDatabase.mariadb(), TestDatabase.mariadbDriver(),
-                TestDatabase.postgresql());
-    }
 
-    @AfterEach
-    void closePools() {
-        opened.forEach(HikariDataSource::close);
-    }
 
     private HikariDataSource migrated(TestDatabase database) {
-        HikariDataSource dataSource = database.create("retention");
-        opened.add(dataSource);
-        DedupSchema.migrate(dataSource);
-        return dataSource;
+        return databases.migrated(database, "retention");
     }
 
     private static RetentionStatements statements(HikariDataSource dataSource) {
@@ -53,7 +41,7 @@ class RetentionStatementsTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void purgeDeletesOnlyRowsOlderThanTheCutoffInBoundedBatches(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = migrated(database);
         DedupTableRows.insert(dataSource, TABLE, "orders", "old", 25, Duration.ofDays(8));
@@ -71,7 +59,7 @@ class RetentionStatementsTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void processedAtIsTheDatabasesTimeOfTheClaimToTheMillisecondTheClockThePurgeCutoffReads(TestDatabase database)
             throws SQLException {
         HikariDataSource dataSource = migrated(database);
@@ -89,7 +77,7 @@ class RetentionStatementsTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void aWindowReachingBackBeforeTheYear1000KeepsEveryKeyAndRunsNoDelete(TestDatabase database) throws SQLException {
         HikariDataSource dataSource = migrated(database);
         DedupTableRows.insert(dataSource, TABLE, "orders", "order", 1, Duration.ZERO);
@@ -115,10 +103,9 @@ class RetentionStatementsTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.Databases#all")
     void migrationRunsOnceBesideTheApplicationsOwnTables(TestDatabase database) throws SQLException {
-        HikariDataSource dataSource = database.create("schema");
-        opened.add(dataSource);
+        HikariDataSource dataSource = databases.create(database, "schema");
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE stock (sku VARCHAR(20) PRIMARY KEY, available INT NOT NULL)");
         }
