@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.dedupconsumer.Effects;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.DedupResult;
 import io.dedupconsumer.core.Deduplicator;
@@ -22,7 +23,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -72,7 +72,7 @@ class DedupRetentionClockTests {
             assertThat(result.deleted()).as("keys deleted with a window of %s", window).isZero();
             assertThat(result.complete()).isTrue();
         }
-        assertThat(effects(dataSource)).containsOnlyKeys("fresh", "two-days", "fifty-years");
+        assertThat(Effects.perKey(dataSource)).containsOnlyKeys("fresh", "two-days", "fifty-years");
         for (String key : List.of("fresh", "two-days", "fifty-years")) {
             assertThat(deduplicator.process(record(key), insertEffect).outcome()).isEqualTo(Outcome.DUPLICATE);
         }
@@ -100,7 +100,7 @@ class DedupRetentionClockTests {
         assertThat(retention(claims, WEEK).purgeOnce().deleted()).isZero();
         assertThat(deduplicator.process(record("claimed-west"), insertEffect).outcome()).isEqualTo(Outcome.DUPLICATE);
         assertThat(deduplicator.process(record("claimed-east"), insertEffect).outcome()).isEqualTo(Outcome.DUPLICATE);
-        assertThat(effects(claims)).containsOnly(Map.entry("claimed-west", 1), Map.entry("claimed-east", 1));
+        assertThat(Effects.perKey(claims)).containsOnly(Map.entry("claimed-west", 1), Map.entry("claimed-east", 1));
 
         // Aged on the database's clock, a key does go once it is older than the window.
         age(claims, DedupTable.DEFAULT_NAME, "claimed-west", WEEK.plusMinutes(1));
@@ -141,7 +141,7 @@ class DedupRetentionClockTests {
         assertThat(purge.get(10, TimeUnit.SECONDS).deleted()).as("deleted by the purge the claim committed under").isZero();
         assertThat(retention.purgeOnce().deleted()).as("deleted by the next purge").isZero();
         assertThat(claimant.process(record("e-1"), insertEffect).outcome()).isEqualTo(Outcome.DUPLICATE);
-        assertThat(effects(dataSource)).containsOnly(Map.entry("e-1", 1));
+        assertThat(Effects.perKey(dataSource)).containsOnly(Map.entry("e-1", 1));
     }
 
     private final RecordHandler<String, String> insertEffect = (record, connection) -> {
@@ -210,16 +210,5 @@ class DedupRetentionClockTests {
                 return rs.getLong(1) > 0;
             }
         }
-    }
-
-    private static Map<String, Integer> effects(DataSource dataSource) throws SQLException {
-        Map<String, Integer> counts = new HashMap<>();
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT event_key, COUNT(*) FROM effect GROUP BY event_key")) {
-            while (rs.next()) {
-                counts.put(rs.getString(1), rs.getInt(2));
-            }
-        }
-        return counts;
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.dedupconsumer.Effects;
 import io.dedupconsumer.core.BatchResult;
 import io.dedupconsumer.core.DedupGuard;
 import io.dedupconsumer.core.DedupKey;
@@ -22,7 +23,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -378,13 +378,6 @@ class RedisDedupGuardTests {
     }
 
     private Map<String, Integer> effects() throws SQLException {
-        Map<String, Integer> counts = new HashMap<>();
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT event_key, COUNT(*) FROM effect GROUP BY event_key")) {
-            while (rs.next()) {
-                counts.put(rs.getString(1), rs.getInt(2));
-            }
-        }
-        return counts;
+        return Effects.perKey(dataSource);
     }
 }
