@@ -2,7 +2,9 @@ package io.dedupconsumer.spring.boot;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -28,6 +30,19 @@ final class BootAutoConfigurations {
         classes.add(DedupAutoConfiguration.class);
         classes.add(DedupActivationCheck.class);
         return AutoConfigurations.of(classes.toArray(Class<?>[]::new));
+    }
+
+    /**
+     * A context runner with the DataSource, transaction and Kafka auto-configurations and dedup-consumer's own, on a
+     * fresh in-memory H2 database, with a bootstrap address nothing listens on and listeners that never start: for
+     * what the auto-configuration decides at start-up, no broker needed.
+     */
+    static ApplicationContextRunner onH2WithoutABroker() {
+        return new ApplicationContextRunner()
+                .withConfiguration(withDedup("DataSourceAutoConfiguration", "DataSourceTransactionManagerAutoConfiguration",
+                        "KafkaAutoConfiguration"))
+                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
+                        "spring.kafka.bootstrap-servers=127.0.0.1:9", "spring.kafka.listener.auto-startup=false");
     }
 
     /** The auto-configurations named, of the running Boot generation. */

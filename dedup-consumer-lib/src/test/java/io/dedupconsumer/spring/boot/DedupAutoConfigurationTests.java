@@ -9,7 +9,6 @@ import io.dedupconsumer.spring.DedupTemplate;
 import io.dedupconsumer.spring.DedupTemplates;
 import io.dedupconsumer.spring.Deduplicated;
 import java.time.Duration;
-import java.util.UUID;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
@@ -31,11 +30,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 /** The auto-configuration on an embedded H2 database, without a broker: conditions, binding, validation, overrides. */
 class DedupAutoConfigurationTests {
 
-    private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(BootAutoConfigurations.withDedup("DataSourceAutoConfiguration",
-                    "DataSourceTransactionManagerAutoConfiguration", "KafkaAutoConfiguration"))
-            .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
-                    "spring.kafka.bootstrap-servers=127.0.0.1:9", "spring.kafka.listener.auto-startup=false");
+    private final ApplicationContextRunner runner = BootAutoConfigurations.onH2WithoutABroker();
 
     @Test
     void registersTheDedupBeansAndCreatesTheDedupTable() {

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -52,11 +51,7 @@ class DedupPropertiesTests {
             "dedup.key.header", "any text names a header (blank is unset); two key sources: refusesTwoKeySources",
             "dedup.key.json-field", "any text names a field (blank is unset); two key sources: refusesTwoKeySources");
 
-    private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(BootAutoConfigurations.withDedup("DataSourceAutoConfiguration",
-                    "DataSourceTransactionManagerAutoConfiguration", "KafkaAutoConfiguration"))
-            .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
-                    "spring.kafka.bootstrap-servers=127.0.0.1:9", "spring.kafka.listener.auto-startup=false");
+    private final ApplicationContextRunner runner = BootAutoConfigurations.onH2WithoutABroker();
 
     /** A value other than the default for each property, as text and as bound. */
     private record Bound(String property, String text, Object value) {

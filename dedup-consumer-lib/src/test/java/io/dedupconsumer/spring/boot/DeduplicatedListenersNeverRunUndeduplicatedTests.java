@@ -42,11 +42,7 @@ import org.springframework.util.backoff.FixedBackOff;
  */
 class DeduplicatedListenersNeverRunUndeduplicatedTests {
 
-    private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(BootAutoConfigurations.withDedup("DataSourceAutoConfiguration",
-                    "DataSourceTransactionManagerAutoConfiguration", "KafkaAutoConfiguration"))
-            .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
-                    "spring.kafka.bootstrap-servers=127.0.0.1:9", "spring.kafka.listener.auto-startup=false");
+    private final ApplicationContextRunner runner = BootAutoConfigurations.onH2WithoutABroker();
 
     @Test
     void refusesToStartWhenDedupIsDisabledWhileListenersAreAnnotated() {
