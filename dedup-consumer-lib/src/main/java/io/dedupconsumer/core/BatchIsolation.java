@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
  * the throughput path. When that transaction fails, every record in it rolled back, including records that were
  * fine, so the batch is redone around the failure rather than given up:
  * <ul>
+ *   <li>a {@link BatchHandler} given several new records failed: the range is halved and each half redone the same
+ *       way, so that the failing record ends up alone (about 2 log2(n) transactions for one culprit among n), and the
+ *       records around it are applied once each;</li>
  *   <li>the handler failed on one record ({@link ClaimTransactions.HandlerFailed} carries its index): the records
  *       before it commit in one transaction, the failing record gets a transaction of its own (a second chance,
  *       alone), and if it fails again the batch stops there with its failure; otherwise the rest of the batch goes on
@@ -48,18 +51,28 @@ final class BatchIsolation {
      * @return the failure that stopped it, or {@code null} when every record completed
      */
     <K, V> @Nullable Failure process(List<? extends ConsumerRecord<K, V>> records, List<Claimable> claims, int from,
-            int to, RecordHandler<K, V> handler, List<DedupResult> done) {
+            int to, Handling<K, V> handling, List<DedupResult> done) {
         int start = from;
         while (start < to) {
             try {
-                done.addAll(transactions.batch(records, claims, start, to, handler));
+                done.addAll(transactions.batch(records, claims, start, to, handling));
                 return null;
             } catch (ClaimTransactions.HandlerFailed e) {
                 // The batch transaction failed and rolled back: a failure, whatever the record does on its own next.
-                RuntimeException failure = transactions.translate(e, records.get(e.index));
+                RuntimeException failure = transactions.translate(e,
+                        records.get(e.index == ClaimTransactions.HandlerFailed.SOME_RECORD ? start : e.index));
                 metrics.failure(failure);
+                if (e.index == ClaimTransactions.HandlerFailed.SOME_RECORD) {
+                    if (failure instanceof DatabaseUnavailableException) {
+                        return new Failure(start, failure); // not a record's: every half would meet the same wall
+                    }
+                    // A batch handler failed on one of several new records: halve until the failing one is alone.
+                    int middle = start + (to - start) / 2;
+                    Failure left = process(records, claims, start, middle, handling, done);
+                    return left != null ? left : process(records, claims, middle, to, handling, done);
+                }
                 if (e.index > start) {
-                    Failure before = process(records, claims, start, e.index, handler, done);
+                    Failure before = process(records, claims, start, e.index, handling, done);
                     if (before != null) {
                         return before;
                     }
@@ -68,14 +81,14 @@ final class BatchIsolation {
                     return new Failure(e.index, failure); // not the record's: alone, it would meet the same wall now
                 }
                 try {
-                    done.add(transactions.one(records.get(e.index), claims.get(e.index), handler));
+                    done.add(transactions.one(records.get(e.index), claims.get(e.index), handling));
                 } catch (RuntimeException alone) {
                     return new Failure(e.index, alone);
                 }
                 start = e.index + 1;
             } catch (ConcurrentClaimException e) {
                 log.debug("consumer {}: a concurrent claimant won a key of the batch; claiming record by record", consumerName);
-                return oneByOne(records, claims, start, to, handler, done);
+                return oneByOne(records, claims, start, to, handling, done);
             } catch (Exception e) {
                 RuntimeException failure = transactions.translate(e, records.get(start));
                 metrics.failure(failure);
@@ -85,17 +98,17 @@ final class BatchIsolation {
                 }
                 log.debug("consumer {}: the batch transaction failed ({}); processing record by record to find the "
                         + "record it failed on", consumerName, e.toString());
-                return oneByOne(records, claims, start, to, handler, done);
+                return oneByOne(records, claims, start, to, handling, done);
             }
         }
         return null;
     }
 
     private <K, V> @Nullable Failure oneByOne(List<? extends ConsumerRecord<K, V>> records, List<Claimable> claims,
-            int from, int to, RecordHandler<K, V> handler, List<DedupResult> done) {
+            int from, int to, Handling<K, V> handling, List<DedupResult> done) {
         for (int i = from; i < to; i++) {
             try {
-                done.add(transactions.one(records.get(i), claims.get(i), handler));
+                done.add(transactions.one(records.get(i), claims.get(i), handling));
             } catch (RuntimeException failure) {
                 return new Failure(i, failure);
             }

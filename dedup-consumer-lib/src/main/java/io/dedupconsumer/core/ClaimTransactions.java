@@ -1,6 +1,7 @@
 package io.dedupconsumer.core;
 
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,7 +62,7 @@ final class ClaimTransactions {
      *
      * @throws DatabaseUnavailableException or {@link RecordProcessingException}, counted; the transaction rolled back
      */
-    <K, V> DedupResult one(ConsumerRecord<K, V> record, Claimable claim, RecordHandler<K, V> handler) {
+    <K, V> DedupResult one(ConsumerRecord<K, V> record, Claimable claim, Handling<K, V> handling) {
         if (claim.decided() != null) {
             return claim.decided();
         }
@@ -69,7 +70,7 @@ final class ClaimTransactions {
         try {
             DedupResult result = withTransientRetries(() -> transactions.inTransaction(connection -> bounded(connection, () -> {
                 Optional<StoredClaim> holder = store.claim(connection, consumerName, claim.request(record));
-                return holder.isPresent() ? compare(claim, holder.get()) : handle(connection, record, claim.key(), handler);
+                return holder.isPresent() ? compare(claim, holder.get()) : handleOne(connection, record, claim.key(), handling);
             })));
             metrics.transaction(false, System.nanoTime() - start);
             return result;
@@ -82,23 +83,23 @@ final class ClaimTransactions {
 
     /**
      * Records {@code from} (inclusive) to {@code to} (exclusive) in one transaction: their keys claimed together, each
-     * copy of a key within the range compared with its first, the handler run for each new key.
+     * copy of a key within the range compared with its first, the handling run for the new keys.
      *
-     * @throws HandlerFailed when the handler failed on one record: the whole transaction rolled back
+     * @throws HandlerFailed when the handling failed: the whole transaction rolled back
      * @throws ConcurrentClaimException when a concurrent claimant won a key: the transaction rolled back
      * @throws Exception whatever else failed the transaction, untranslated: the caller decides whether it is one record's
      */
     <K, V> List<DedupResult> batch(List<? extends ConsumerRecord<K, V>> records, List<Claimable> claims, int from,
-            int to, RecordHandler<K, V> handler) throws Exception {
+            int to, Handling<K, V> handling) throws Exception {
         long began = System.nanoTime();
         List<DedupResult> results = withTransientRetries(() -> transactions.inTransaction(connection -> bounded(connection,
-                () -> batchTransaction(connection, records, claims, from, to, handler))));
+                () -> batchTransaction(connection, records, claims, from, to, handling))));
         metrics.transaction(true, System.nanoTime() - began);
         return results;
     }
 
     private <K, V> List<DedupResult> batchTransaction(Connection connection, List<? extends ConsumerRecord<K, V>> records,
-            List<Claimable> claims, int from, int to, RecordHandler<K, V> handler) throws Exception {
+            List<Claimable> claims, int from, int to, Handling<K, V> handling) throws Exception {
         Map<String, Integer> firstIndex = new HashMap<>((to - from) * 2);
         List<ClaimRequest> requests = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
@@ -108,31 +109,70 @@ final class ClaimTransactions {
             }
         }
         Map<String, StoredClaim> held = requests.isEmpty() ? Map.of() : store.claimAll(connection, consumerName, requests);
-        List<DedupResult> results = new ArrayList<>(to - from);
+        // First what the table decides, then the handling of the new keys, then the copies of a new key in the range,
+        // which are compared with what became of their first.
+        DedupResult[] results = new DedupResult[to - from];
+        List<Integer> fresh = new ArrayList<>();
         for (int i = from; i < to; i++) {
             Claimable claim = claims.get(i);
             if (claim.decided() != null) {
-                results.add(claim.decided());
-                continue;
+                results[i - from] = claim.decided();
+            } else if (held.containsKey(claim.key())) {
+                results[i - from] = compare(claim, held.get(claim.key()));
+            } else if (firstIndex.get(claim.key()) == i) {
+                fresh.add(i);
             }
-            StoredClaim holder = held.get(claim.key());
-            int first = firstIndex.get(claim.key());
-            if (holder != null) {
-                results.add(compare(claim, holder));
-            } else if (first != i) {
+        }
+        handleFresh(connection, records, claims, fresh, handling, results, from);
+        for (int i = from; i < to; i++) {
+            if (results[i - from] == null) {
+                Claimable claim = claims.get(i);
+                int first = firstIndex.get(claim.key());
                 ConsumerRecord<K, V> firstRecord = records.get(first);
-                results.add(compare(claim, new StoredClaim(claim.key(), claims.get(first).fingerprint(),
-                        results.get(first - from).outcome(), firstRecord.topic(), firstRecord.partition(),
-                        firstRecord.offset())));
-            } else {
+                results[i - from] = compare(claim, new StoredClaim(claim.key(), claims.get(first).fingerprint(),
+                        results[first - from].outcome(), firstRecord.topic(), firstRecord.partition(),
+                        firstRecord.offset()));
+            }
+        }
+        return Arrays.asList(results);
+    }
+
+    /** Runs the handling for the newly claimed records at {@code fresh} and puts their results in place. */
+    private <K, V> void handleFresh(Connection connection, List<? extends ConsumerRecord<K, V>> records,
+            List<Claimable> claims, List<Integer> fresh, Handling<K, V> handling, DedupResult[] results, int from)
+            throws HandlerFailed, SQLException {
+        if (fresh.isEmpty()) {
+            return;
+        }
+        if (handling instanceof Handling.PerRecord<K, V> perRecord) {
+            for (int i : fresh) {
                 try {
-                    results.add(handle(connection, records.get(i), claim.key(), handler));
+                    results[i - from] = handleOne(connection, records.get(i), claims.get(i).key(), perRecord);
                 } catch (Exception e) {
                     throw new HandlerFailed(i, e);
                 }
             }
+            return;
         }
-        return results;
+        Handling.AllAtOnce<K, V> allAtOnce = (Handling.AllAtOnce<K, V>) handling;
+        List<ConsumerRecord<K, V>> batch = new ArrayList<>(fresh.size());
+        for (int i : fresh) {
+            batch.add(records.get(i));
+        }
+        List<HandlerResult> handled;
+        long start = System.nanoTime();
+        try {
+            handled = allAtOnce.handle(batch, connection);
+        } catch (Exception e) {
+            // With one new record the failure is that record's; with more, it names none of them yet.
+            throw new HandlerFailed(fresh.size() == 1 ? fresh.get(0) : HandlerFailed.SOME_RECORD, e);
+        } finally {
+            metrics.handler(System.nanoTime() - start);
+        }
+        for (int n = 0; n < fresh.size(); n++) {
+            int i = fresh.get(n);
+            results[i - from] = recorded(connection, claims.get(i).key(), handled.get(n));
+        }
     }
 
     /**
@@ -164,12 +204,14 @@ final class ClaimTransactions {
         }
     }
 
-    private <K, V> DedupResult handle(Connection connection, ConsumerRecord<K, V> record, String key,
-            RecordHandler<K, V> handler) throws Exception {
+    private <K, V> DedupResult handleOne(Connection connection, ConsumerRecord<K, V> record, String key,
+            Handling<K, V> handling) throws Exception {
         long start = System.nanoTime();
         HandlerResult result;
         try {
-            result = handler.handle(record, connection);
+            result = handling instanceof Handling.PerRecord<K, V> perRecord
+                    ? perRecord.handler().handle(record, connection)
+                    : ((Handling.AllAtOnce<K, V>) handling).handle(List.of(record), connection).get(0);
         } finally {
             metrics.handler(System.nanoTime() - start);
         }
@@ -177,6 +219,11 @@ final class ClaimTransactions {
             throw new IllegalStateException("the handler returned null for " + Claimable.coordinates(record)
                     + "; return HandlerResult.processed() or HandlerResult.rejected(reason)");
         }
+        return recorded(connection, key, result);
+    }
+
+    /** The handler's result for a newly claimed key, a rejection recorded with the claim. */
+    private DedupResult recorded(Connection connection, String key, HandlerResult result) throws SQLException {
         if (result.isRejected()) {
             store.markRejected(connection, consumerName, key, result.rejection());
             return DedupResult.rejected(key, result.rejection());
@@ -253,8 +300,12 @@ final class ClaimTransactions {
         };
     }
 
-    /** The handler failed on the record at {@code index} of a batch; the batch transaction rolls back. */
+    /**
+     * The handling failed on the record at {@code index} of a batch, or on {@link #SOME_RECORD} of several given to a
+     * {@link BatchHandler} at once; the batch transaction rolls back.
+     */
     static final class HandlerFailed extends Exception {
+        static final int SOME_RECORD = -1;
         private static final long serialVersionUID = 1L;
         final int index;
 

@@ -147,7 +147,7 @@ public final class Deduplicator {
         if (guard != null) {
             claims = guard.consult(claims);
         }
-        DedupResult result = transactions.one(record, claims.get(0), handler);
+        DedupResult result = transactions.one(record, claims.get(0), new Handling.PerRecord<>(handler));
         count(result, record);
         if (guard != null) {
             guard.teach(claims, List.of(result));
@@ -164,6 +164,25 @@ public final class Deduplicator {
      * @return the results of the records that completed, and the failure that stopped the batch, if any
      */
     public <K, V> BatchResult processBatch(List<? extends ConsumerRecord<K, V>> records, RecordHandler<K, V> handler) {
+        return processBatch(records, new Handling.PerRecord<>(handler));
+    }
+
+    /**
+     * Processes a poll batch in one transaction when nothing fails, like {@link #processBatch(List, RecordHandler)},
+     * but with the handler called once for all the records whose keys the transaction newly claimed (duplicates,
+     * conflicts and invalid records removed), so that it can send its statements as one JDBC batch. When the handler
+     * throws, the transaction rolls back and the batch is halved and redone until the failing record is alone; the
+     * records before it commit, it gets a transaction of its own, and if it still fails the result stops there, as in
+     * {@link #processBatch(List, RecordHandler)}.
+     *
+     * @return the results of the records that completed, and the failure that stopped the batch, if any
+     */
+    public <K, V> BatchResult processBatchInOneCall(List<? extends ConsumerRecord<K, V>> records,
+            BatchHandler<K, V> handler) {
+        return processBatch(records, new Handling.AllAtOnce<>(handler));
+    }
+
+    private <K, V> BatchResult processBatch(List<? extends ConsumerRecord<K, V>> records, Handling<K, V> handling) {
         List<Claimable> claims = new ArrayList<>(records.size());
         for (ConsumerRecord<K, V> record : records) {
             claims.add(Claimable.of(record, dedupKey, fingerprint));
@@ -172,7 +191,7 @@ public final class Deduplicator {
             claims = guard.consult(claims);
         }
         List<DedupResult> done = new ArrayList<>(records.size());
-        BatchIsolation.Failure failure = batches.process(records, claims, 0, records.size(), handler, done);
+        BatchIsolation.Failure failure = batches.process(records, claims, 0, records.size(), handling, done);
         for (int i = 0; i < done.size(); i++) {
             count(done.get(i), records.get(i));
         }

@@ -5,14 +5,13 @@ import static io.dedupconsumer.kafka.RetrySchedule.partition;
 import io.dedupconsumer.core.BatchResult;
 import io.dedupconsumer.core.DatabaseUnavailableException;
 import io.dedupconsumer.core.DedupResult;
-import io.dedupconsumer.core.Deduplicator;
-import io.dedupconsumer.core.RecordHandler;
 import io.dedupconsumer.core.RecordProcessingException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
@@ -25,16 +24,14 @@ import org.apache.kafka.common.TopicPartition;
 final class BatchProcessing<K, V> {
 
     private final PollProcessor<K, V> outcomes;
-    private final Deduplicator deduplicator;
-    private final RecordHandler<K, V> handler;
+    private final Function<List<ConsumerRecord<K, V>>, BatchResult> batchTransaction;
     private final RecordDecoder<K, V> decoder;
     private final RetrySchedule retries;
 
-    BatchProcessing(PollProcessor<K, V> outcomes, Deduplicator deduplicator, RecordHandler<K, V> handler,
+    BatchProcessing(PollProcessor<K, V> outcomes, Function<List<ConsumerRecord<K, V>>, BatchResult> batchTransaction,
             RecordDecoder<K, V> decoder, RetrySchedule retries) {
         this.outcomes = outcomes;
-        this.deduplicator = deduplicator;
-        this.handler = handler;
+        this.batchTransaction = batchTransaction;
         this.decoder = decoder;
         this.retries = retries;
     }
@@ -67,7 +64,7 @@ final class BatchProcessing<K, V> {
         for (Slot<K, V> slot : work) {
             batch.add(((RecordDecoder.Readable<K, V>) slot.decoded).record());
         }
-        BatchResult result = deduplicator.processBatch(batch, handler);
+        BatchResult result = batchTransaction.apply(batch);
         List<DedupResult> results = result.results();
         for (int i = 0; i < results.size(); i++) {
             work.get(i).state = new Processed(results.get(i));

@@ -68,7 +68,7 @@ final class ConsumerLoop<K, V> implements ConsumerRebalanceListener {
         this.deadLetterWait = DeadLetterBudget.of(b.consumerProperties).perStep();
         this.retries = new RetrySchedule(states, b.backoff, b.maxAttempts, b.clock, metrics, name);
         this.committer = new OffsetCommitter(consumer, b.listener, metrics, name);
-        this.processor = new PollProcessor<>(deduplicator, b.handler, decoder, deadLetters, b.conflictPolicy,
+        this.processor = new PollProcessor<>(deduplicator, b.handler, b.batchHandler, decoder, deadLetters, b.conflictPolicy,
                 retries, b.listener, () -> closing, name);
     }
 

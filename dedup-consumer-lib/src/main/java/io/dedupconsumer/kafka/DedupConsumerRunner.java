@@ -3,6 +3,7 @@ package io.dedupconsumer.kafka;
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DatabaseUnavailableException;
 import io.dedupconsumer.core.Deduplicator;
+import io.dedupconsumer.core.BatchHandler;
 import io.dedupconsumer.core.RecordHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -247,7 +248,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
      * Configures a {@link DedupConsumerRunner}. Setters reject bad values at once and {@link #build()} rejects missing
      * ones; every message names the setting. Required: {@link #consumerProperties(Map)} (with {@code bootstrap.servers}
      * and {@code group.id}), {@link #topics(String...)}, {@link #deduplicator(Deduplicator)} and
-     * {@link #handler(RecordHandler)}.
+     * {@link #handler(RecordHandler)} or {@link #batchHandler(BatchHandler)}.
      */
     public static final class Builder<K, V> {
         final Deserializer<K> keyDeserializer;
@@ -257,7 +258,9 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         final Set<String> topics = new LinkedHashSet<>();
         @Nullable Deduplicator deduplicator;
         @Nullable RecordHandler<K, V> handler;
+        @Nullable BatchHandler<K, V> batchHandler;
         ProcessingMode mode = ProcessingMode.RECORD;
+        private boolean modeChosen;
         ConflictPolicy conflictPolicy = ConflictPolicy.DEAD_LETTER;
         Backoff backoff = new Backoff(Duration.ofMillis(500), 2.0, Duration.ofSeconds(30));
         int maxAttempts = 5;
@@ -356,9 +359,22 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
             return this;
         }
 
-        /** One transaction per record (the default) or per poll. */
+        /**
+         * Instead of {@link #handler(RecordHandler)}: the side effect of all the records of a poll whose keys were
+         * newly claimed, in one call on the claim's connection, so that it can send its statements as one JDBC batch.
+         * The poll runs in one transaction ({@link ProcessingMode#BATCH}); when the handler throws, the record it fails
+         * on is found by halving the poll, and only that record is retried and then dead-lettered (see
+         * {@link Deduplicator#processBatchInOneCall}).
+         */
+        public Builder<K, V> batchHandler(BatchHandler<K, V> batchHandler) {
+            this.batchHandler = Objects.requireNonNull(batchHandler, "batchHandler");
+            return this;
+        }
+
+        /** One transaction per record (the default) or per poll; a {@link #batchHandler} runs per poll. */
         public Builder<K, V> mode(ProcessingMode mode) {
             this.mode = Objects.requireNonNull(mode, "mode");
+            this.modeChosen = true;
             return this;
         }
 
@@ -500,9 +516,19 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
                 throw new IllegalStateException("deduplicator: required; build one with Deduplicator.builder() on the "
                         + "DataSource of the handler's tables");
             }
-            if (handler == null) {
+            if (handler == null && batchHandler == null) {
                 throw new IllegalStateException("handler: required; give the RecordHandler that applies a record's "
-                        + "side effect on the connection it is handed");
+                        + "side effect on the connection it is handed (or a batchHandler for a poll's records at once)");
+            }
+            if (handler != null && batchHandler != null) {
+                throw new IllegalStateException("handler and batchHandler: set one of them, not both");
+            }
+            if (batchHandler != null) {
+                if (modeChosen && mode == ProcessingMode.RECORD) {
+                    throw new IllegalStateException("batchHandler: runs a poll's records in one transaction, so it "
+                            + "needs mode BATCH; leave the mode unset or use handler for one transaction per record");
+                }
+                mode = ProcessingMode.BATCH;
             }
             return new DedupConsumerRunner<>(this);
         }

@@ -3,6 +3,8 @@ package io.dedupconsumer.kafka;
 import static io.dedupconsumer.kafka.RetrySchedule.coordinates;
 import static io.dedupconsumer.kafka.RetrySchedule.partition;
 
+import io.dedupconsumer.core.BatchHandler;
+import io.dedupconsumer.core.BatchResult;
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DatabaseUnavailableException;
 import io.dedupconsumer.core.DedupResult;
@@ -13,7 +15,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
@@ -32,7 +36,9 @@ final class PollProcessor<K, V> {
     private static final Logger log = LoggerFactory.getLogger(DedupConsumerRunner.class);
 
     private final Deduplicator deduplicator;
-    private final RecordHandler<K, V> handler;
+    private final @Nullable RecordHandler<K, V> handler;
+    /** A poll's records in one transaction: the record handler per record, or the batch handler once. */
+    private final Function<List<ConsumerRecord<K, V>>, BatchResult> batchTransaction;
     private final RecordDecoder<K, V> decoder;
     private final DeadLetterPublisher deadLetters;
     private final ConflictPolicy conflictPolicy;
@@ -42,11 +48,15 @@ final class PollProcessor<K, V> {
     private final String name;
     private @Nullable RuntimeException fatal;
 
-    PollProcessor(Deduplicator deduplicator, RecordHandler<K, V> handler, RecordDecoder<K, V> decoder,
-            DeadLetterPublisher deadLetters, ConflictPolicy conflictPolicy, RetrySchedule retries,
-            RunnerListener listener, BooleanSupplier closing, String name) {
+    /** @param handler for one transaction per record; or {@code batchHandler}, for a poll's new records at once */
+    PollProcessor(Deduplicator deduplicator, @Nullable RecordHandler<K, V> handler,
+            @Nullable BatchHandler<K, V> batchHandler, RecordDecoder<K, V> decoder, DeadLetterPublisher deadLetters,
+            ConflictPolicy conflictPolicy, RetrySchedule retries, RunnerListener listener, BooleanSupplier closing,
+            String name) {
         this.deduplicator = deduplicator;
         this.handler = handler;
+        this.batchTransaction = batchHandler != null ? batch -> deduplicator.processBatchInOneCall(batch, batchHandler)
+                : batch -> deduplicator.processBatch(batch, Objects.requireNonNull(handler, "handler"));
         this.decoder = decoder;
         this.deadLetters = deadLetters;
         this.conflictPolicy = conflictPolicy;
@@ -81,7 +91,7 @@ final class PollProcessor<K, V> {
                 ConsumerRecord<K, V> record = ((RecordDecoder.Readable<K, V>) decoded).record();
                 DedupResult result;
                 try {
-                    result = deduplicator.process(record, handler);
+                    result = deduplicator.process(record, Objects.requireNonNull(handler, "handler"));
                 } catch (DatabaseUnavailableException e) {
                     if (e.reason() == DatabaseUnavailableException.Reason.TIMED_OUT) {
                         retries.databaseAvailable(); // it answered: this record's rows are locked, the others may not be
@@ -114,7 +124,7 @@ final class PollProcessor<K, V> {
 
     /** One transaction per poll; see {@link BatchProcessing}. */
     Map<TopicPartition, PartitionProgress> processBatch(ConsumerRecords<byte[], byte[]> records) {
-        return new BatchProcessing<>(this, deduplicator, handler, decoder, retries).process(records);
+        return new BatchProcessing<>(this, batchTransaction, decoder, retries).process(records);
     }
 
     /** Applies a record's outcome; returns {@code false} when the partition must stop at this record. */

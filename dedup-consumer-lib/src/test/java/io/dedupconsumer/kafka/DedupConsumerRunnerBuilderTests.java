@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.zaxxer.hikari.HikariDataSource;
+import io.dedupconsumer.core.BatchHandler;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.Deduplicator;
 import io.dedupconsumer.testkit.TestDatabase;
@@ -119,6 +120,23 @@ class DedupConsumerRunnerBuilderTests {
         assertThatThrownBy(() -> DedupConsumerRunner.builder(new StringDeserializer(), new StringDeserializer())
                 .consumerProperties(consumer()).topics("orders").deduplicator(deduplicator).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("handler:");
+    }
+
+    @Test
+    void aBatchHandlerRunsPerPollAndExcludesARecordHandler() {
+        BatchHandler<String, String> batch = (records, connection) -> null;
+        DedupConsumerRunner.Builder<String, String> unhandled = DedupConsumerRunner
+                .builder(new StringDeserializer(), new StringDeserializer())
+                .consumerProperties(consumer()).topics("orders").deduplicator(deduplicator);
+
+        assertThatThrownBy(() -> valid().batchHandler(batch).build()).isInstanceOf(IllegalStateException.class)
+                .hasMessage("handler and batchHandler: set one of them, not both");
+        assertThatThrownBy(() -> unhandled.batchHandler(batch).mode(ProcessingMode.RECORD).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("batchHandler: ")
+                .hasMessageContaining("needs mode BATCH");
+        try (DedupConsumerRunner<String, String> runner = unhandled.batchHandler(batch).mode(ProcessingMode.BATCH).build()) {
+            assertThat(runner).isNotNull();
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.dedupconsumer.kafka;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.dedupconsumer.core.BatchHandler;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.DedupResult;
 import io.dedupconsumer.core.Deduplicator;
@@ -148,12 +149,19 @@ final class RunnerFixture implements AutoCloseable {
     }
 
     DedupConsumerRunner.Builder<String, String> runner(ProcessingMode mode, DataSource ds) {
+        return unhandled(ds).handler(EFFECT).mode(mode);
+    }
+
+    /** A runner on this fixture's topic and database with {@code handler} given a poll's new records at once. */
+    DedupConsumerRunner.Builder<String, String> runner(BatchHandler<String, String> handler) {
+        return unhandled(dataSource).batchHandler(handler);
+    }
+
+    private DedupConsumerRunner.Builder<String, String> unhandled(DataSource ds) {
         return DedupConsumerRunner.builder(new StrictUtf8(), new StrictUtf8())
                 .consumerProperties(consumerProperties())
                 .topics(topic)
                 .deduplicator(deduplicator(ds))
-                .handler(EFFECT)
-                .mode(mode)
                 .retryBackoff(Duration.ofMillis(50), 2.0, Duration.ofMillis(500))
                 .pollTimeout(Duration.ofMillis(100))
                 .shutdownTimeout(Duration.ofSeconds(10))
