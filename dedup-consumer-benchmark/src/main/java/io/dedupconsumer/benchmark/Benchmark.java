@@ -1,5 +1,6 @@
 package io.dedupconsumer.benchmark;
 
+import io.dedupconsumer.core.BatchHandler;
 import io.dedupconsumer.core.BatchResult;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.Deduplicator;
@@ -156,16 +157,13 @@ final class Benchmark {
                 };
             }
             case DEDUP_BATCH_JDBC -> {
-                DeferredSideEffect deferred = new DeferredSideEffect();
-                Deduplicator deduplicator = Deduplicator.builder()
-                        .consumerName(group)
-                        .transactionRunner(deferred.transactions(db.dataSource()))
-                        .dialect(db.database().dialect())
-                        .dedupKey(DedupKey.header(Event.ID_HEADER))
-                        .meterRegistry(new SimpleMeterRegistry())
-                        .build();
+                Deduplicator deduplicator = deduplicator(db, group);
+                BatchHandler<byte[], byte[]> jdbcBatch = (records, connection) -> {
+                    SideEffect.applyBatched(records, connection);
+                    return null;
+                };
                 yield () -> batch -> {
-                    BatchResult result = deduplicator.processBatch(batch, deferred);
+                    BatchResult result = deduplicator.processBatchInOneCall(batch, jdbcBatch);
                     if (!result.complete()) {
                         throw result.failure();
                     }

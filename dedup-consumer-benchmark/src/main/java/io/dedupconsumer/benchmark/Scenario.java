@@ -21,9 +21,9 @@ enum Scenario {
     /** {@code Deduplicator.processBatch}: claims and side effects of a poll in one transaction. */
     DEDUP_BATCH("dedup, tx/poll", false, true),
     /**
-     * {@code Deduplicator.processBatch} with a handler that queues its statements for one JDBC batch before the commit
-     * ({@link DeferredSideEffect}); on MariaDB with {@code rewriteBatchedStatements=true}. Compared with the best
-     * unsafe JDBC batch.
+     * {@code Deduplicator.processBatchInOneCall} with a {@code BatchHandler} that sends the poll's new records' statements
+     * as one JDBC batch (the same statements as the unsafe JDBC batch); on MariaDB with
+     * {@code rewriteBatchedStatements=true}. Compared with the best unsafe JDBC batch.
      */
     DEDUP_BATCH_JDBC("dedup, tx/poll, JDBC-batched handler", false, true);
 
