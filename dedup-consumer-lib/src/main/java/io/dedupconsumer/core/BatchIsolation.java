@@ -64,7 +64,10 @@ final class BatchIsolation {
                 metrics.failure(failure);
                 if (e.index == ClaimTransactions.HandlerFailed.SOME_RECORD) {
                     if (failure instanceof DatabaseUnavailableException) {
-                        return new Failure(start, failure); // not a record's: every half would meet the same wall
+                        // Not a record's fault, or a lock wait that timed out: halving would wait the transaction
+                        // timeout once per level (log2 of the batch) and outlast max.poll.interval.ms, which
+                        // forPollInterval leaves room for only two timeouts in. The caller retries from here.
+                        return new Failure(start, failure);
                     }
                     // A batch handler failed on one of several new records: halve until the failing one is alone.
                     int middle = start + (to - start) / 2;

@@ -4,6 +4,7 @@ import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DatabaseUnavailableException;
 import io.dedupconsumer.core.Deduplicator;
 import io.dedupconsumer.core.BatchHandler;
+import io.dedupconsumer.core.InvalidSettingException;
 import io.dedupconsumer.core.RecordHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -274,10 +275,10 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
 
         private Builder(Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
             if (keyDeserializer == null) {
-                throw new io.dedupconsumer.core.InvalidSettingException("keyDeserializer", null, "required; e.g. new StringDeserializer()");
+                throw new InvalidSettingException("keyDeserializer", null, "required; e.g. new StringDeserializer()");
             }
             if (valueDeserializer == null) {
-                throw new io.dedupconsumer.core.InvalidSettingException("valueDeserializer", null, "required; e.g. new StringDeserializer()");
+                throw new InvalidSettingException("valueDeserializer", null, "required; e.g. new StringDeserializer()");
             }
             this.keyDeserializer = keyDeserializer;
             this.valueDeserializer = valueDeserializer;
@@ -301,21 +302,21 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         /** One consumer setting; see {@link #consumerProperties(Map)}. */
         public Builder<K, V> consumerProperty(String key, Object value) {
             if (key == null || value == null) {
-                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, "null key or value (" + key + ")");
+                throw new InvalidSettingException("consumerProperties", value, "null key or value (" + key + ")");
             }
             if (key.equals(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG) && Boolean.parseBoolean(value.toString().trim())) {
-                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, "enable.auto.commit=true is not allowed; the "
+                throw new InvalidSettingException("consumerProperties", value, "enable.auto.commit=true is not allowed; the "
                         + "runner commits each offset itself, only after the record's database transaction committed. "
                         + "Remove the setting or set it to false");
             }
             if (key.equals(ConsumerConfig.ISOLATION_LEVEL_CONFIG) && !"read_committed".equals(value.toString().trim())) {
-                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, "isolation.level=" + value + " is not allowed; "
+                throw new InvalidSettingException("consumerProperties", value, "isolation.level=" + value + " is not allowed; "
                         + "the runner would apply records of Kafka transactions that are later aborted. Remove the "
                         + "setting (the runner reads read_committed)");
             }
             if ((key.equals(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG)
                     || key.equals(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG)) && !isByteArrayDeserializer(value)) {
-                throw new io.dedupconsumer.core.InvalidSettingException("consumerProperties", value, key + "=" + value + " is not used; the runner "
+                throw new InvalidSettingException("consumerProperties", value, key + "=" + value + " is not used; the runner "
                         + "consumes bytes and deserializes each record itself, so that a record that does not "
                         + "deserialize is dead-lettered instead of failing poll(). Pass the deserializer to "
                         + "DedupConsumerRunner.builder(keyDeserializer, valueDeserializer) and remove " + key);
@@ -340,7 +341,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
             Objects.requireNonNull(topics, "topics");
             for (String topic : new ArrayList<>(topics)) {
                 if (topic == null || topic.isBlank()) {
-                    throw new io.dedupconsumer.core.InvalidSettingException("topics", topic, "a topic name is empty");
+                    throw new InvalidSettingException("topics", topic, "a topic name is empty");
                 }
                 this.topics.add(topic);
             }
@@ -393,13 +394,13 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
          */
         public Builder<K, V> retryBackoff(Duration initial, double multiplier, Duration max) {
             if (initial == null || initial.isNegative() || initial.isZero()) {
-                throw new io.dedupconsumer.core.InvalidSettingException("retryBackoff", initial, "initial must be positive, was " + initial);
+                throw new InvalidSettingException("retryBackoff", initial, "initial must be positive, was " + initial);
             }
             if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
-                throw new io.dedupconsumer.core.InvalidSettingException("retryBackoff", multiplier, "multiplier must be at least 1.0, was " + multiplier);
+                throw new InvalidSettingException("retryBackoff", multiplier, "multiplier must be at least 1.0, was " + multiplier);
             }
             if (max == null || max.compareTo(initial) < 0) {
-                throw new io.dedupconsumer.core.InvalidSettingException("retryBackoff", max, "max must be at least initial (" + initial + "), was " + max);
+                throw new InvalidSettingException("retryBackoff", max, "max must be at least initial (" + initial + "), was " + max);
             }
             this.backoff = new Backoff(initial, multiplier, max);
             return this;
@@ -411,7 +412,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
          */
         public Builder<K, V> maxAttempts(int maxAttempts) {
             if (maxAttempts < 1) {
-                throw new io.dedupconsumer.core.InvalidSettingException("maxAttempts", maxAttempts, "must be at least 1, was " + maxAttempts);
+                throw new InvalidSettingException("maxAttempts", maxAttempts, "must be at least 1, was " + maxAttempts);
             }
             this.maxAttempts = maxAttempts;
             return this;
@@ -438,7 +439,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         public Builder<K, V> producerProperties(Map<String, ?> properties) {
             Objects.requireNonNull(properties, "producerProperties");
             if (!properties.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                throw new io.dedupconsumer.core.InvalidSettingException("producerProperties", properties, "bootstrap.servers is required when the "
+                throw new InvalidSettingException("producerProperties", properties, "bootstrap.servers is required when the "
                         + "dead-letter producer is configured explicitly; leave producerProperties unset to derive "
                         + "them from the consumer");
             }
@@ -449,7 +450,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         /** The longest a poll waits for records; defaults to 1 s. */
         public Builder<K, V> pollTimeout(Duration pollTimeout) {
             if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
-                throw new io.dedupconsumer.core.InvalidSettingException("pollTimeout", pollTimeout, "must be positive, was " + pollTimeout);
+                throw new InvalidSettingException("pollTimeout", pollTimeout, "must be positive, was " + pollTimeout);
             }
             this.pollTimeout = pollTimeout;
             return this;
@@ -458,7 +459,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         /** How long {@link DedupConsumerRunner#close()} waits for the in-flight work and the clients; defaults to 30 s. */
         public Builder<K, V> shutdownTimeout(Duration shutdownTimeout) {
             if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
-                throw new io.dedupconsumer.core.InvalidSettingException("shutdownTimeout", shutdownTimeout, "must not be negative, was " + shutdownTimeout);
+                throw new InvalidSettingException("shutdownTimeout", shutdownTimeout, "must not be negative, was " + shutdownTimeout);
             }
             this.shutdownTimeout = shutdownTimeout;
             return this;

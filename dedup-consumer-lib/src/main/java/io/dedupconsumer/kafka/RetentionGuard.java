@@ -1,5 +1,6 @@
 package io.dedupconsumer.kafka;
 
+import io.dedupconsumer.core.InvalidSettingException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -193,7 +194,7 @@ public final class RetentionGuard {
         /** Required. The dedup window, as configured in {@code DedupRetention}. */
         public Builder window(Duration window) {
             if (window == null || window.isNegative() || window.isZero()) {
-                throw new io.dedupconsumer.core.InvalidSettingException("window", window, window + " is not a positive duration");
+                throw new InvalidSettingException("window", window, window + " is not a positive duration");
             }
             this.window = window;
             return this;
@@ -218,7 +219,7 @@ public final class RetentionGuard {
         /** How long to wait for the broker's answer; defaults to 30 s. */
         public Builder timeout(Duration timeout) {
             if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-                throw new io.dedupconsumer.core.InvalidSettingException("timeout", timeout, timeout + " is out of range; use more than zero and "
+                throw new InvalidSettingException("timeout", timeout, timeout + " is out of range; use more than zero and "
                         + "at most 10 minutes");
             }
             this.timeout = timeout;

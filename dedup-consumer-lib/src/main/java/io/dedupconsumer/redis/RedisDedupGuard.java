@@ -1,8 +1,9 @@
 package io.dedupconsumer.redis;
 
 import io.dedupconsumer.core.DedupGuard;
-import io.dedupconsumer.core.Outcome;
 import io.dedupconsumer.core.Fingerprint;
+import io.dedupconsumer.core.InvalidSettingException;
+import io.dedupconsumer.core.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.nio.ByteBuffer;
@@ -157,7 +158,7 @@ public final class RedisDedupGuard implements DedupGuard {
          */
         public Builder ttl(Duration ttl) {
             if (ttl == null || ttl.toSeconds() < 1) {
-                throw new io.dedupconsumer.core.InvalidSettingException("ttl", ttl, ttl + " is too short; use at least one second (minutes "
+                throw new InvalidSettingException("ttl", ttl, ttl + " is too short; use at least one second (minutes "
                         + "to hours for hot duplicates), at most the dedup table's retention window");
             }
             this.ttl = ttl;
@@ -179,7 +180,7 @@ public final class RedisDedupGuard implements DedupGuard {
          */
         public Builder retryAfter(Duration retryAfter) {
             if (retryAfter == null || retryAfter.isNegative()) {
-                throw new io.dedupconsumer.core.InvalidSettingException("retryAfter", retryAfter, retryAfter + " must be zero or positive");
+                throw new InvalidSettingException("retryAfter", retryAfter, retryAfter + " must be zero or positive");
             }
             this.retryAfter = retryAfter;
             return this;
@@ -195,7 +196,7 @@ public final class RedisDedupGuard implements DedupGuard {
         public Builder slowCallThreshold(Duration slowCallThreshold) {
             if (slowCallThreshold == null || slowCallThreshold.isNegative() || slowCallThreshold.isZero()
                     || slowCallThreshold.compareTo(MAX_SLOW_CALL) > 0) {
-                throw new io.dedupconsumer.core.InvalidSettingException("slowCallThreshold", slowCallThreshold, slowCallThreshold + " is out of range; use "
+                throw new InvalidSettingException("slowCallThreshold", slowCallThreshold, slowCallThreshold + " is out of range; use "
                         + "more than zero and at most " + MAX_SLOW_CALL + " (about the database's claim latency, e.g. "
                         + "Duration.ofMillis(5))");
             }

@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -156,6 +157,42 @@ class BatchHandlerTests {
         assertThat(result.complete()).isTrue();
         assertThat(result.results()).extracting(DedupResult::outcome).containsOnly(Outcome.PROCESSED).hasSize(10);
         assertThat(Effects.perKey(dataSource)).hasSize(10).allSatisfy((key, count) -> assertThat(count).isEqualTo(1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
+    void aLockWaitThatTimesOutStopsTheBatchAtOnceInsteadOfHalvingIntoATimeoutPerLevel(TestDatabase database)
+            throws Exception {
+        deduplicator(database);
+        Deduplicator dedup = Deduplicator.builder().consumerName("orders-service").dataSource(dataSource)
+                .dedupKey(DedupKey.recordKey()).transactionTimeout(Duration.ofSeconds(1))
+                .meterRegistry(new SimpleMeterRegistry()).build();
+        try (Connection setup = dataSource.getConnection(); Statement s = setup.createStatement()) {
+            s.execute("CREATE TABLE hot_row (id INT PRIMARY KEY, n INT NOT NULL)");
+            s.execute("INSERT INTO hot_row VALUES (1, 0)");
+        }
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement lock = holder.createStatement()) {
+                lock.executeUpdate("UPDATE hot_row SET n = n + 1 WHERE id = 1");
+            }
+            BatchHandler<String, String> touchesTheHotRow = (records, connection) -> {
+                calls.add(records.stream().map(ConsumerRecord::key).toList());
+                try (Statement update = connection.createStatement()) {
+                    update.executeUpdate("UPDATE hot_row SET n = n + 1 WHERE id = 1");
+                }
+                return null;
+            };
+
+            BatchResult result = dedup.processBatchInOneCall(records(8, "t-"), touchesTheHotRow);
+
+            assertThat(result.failedIndex()).isZero();
+            assertThat(result.failure()).isInstanceOfSatisfying(DatabaseUnavailableException.class,
+                    e -> assertThat(e.reason()).isEqualTo(DatabaseUnavailableException.Reason.TIMED_OUT));
+            assertThat(calls).as("one timeout, not one per halving level").hasSize(1);
+            holder.rollback();
+        }
+        assertThat(Effects.perKey(dataSource)).isEmpty();
     }
 
     @ParameterizedTest
