@@ -2,6 +2,7 @@ package io.dedupconsumer.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,6 +53,11 @@ class RetentionGuardTests {
         String name = "retention-guard-" + prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
         admin.createTopics(List.of(new NewTopic(name, Optional.of(1), Optional.empty()).configs(configs)))
                 .all().get(30, TimeUnit.SECONDS);
+        // The controller has the topic; the broker that answers describeConfigs may learn of it a moment later, and
+        // the guard would then (rightly) skip it as not existing yet.
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> admin.describeConfigs(List.of(resource))
+                .all().get(5, TimeUnit.SECONDS).containsKey(resource));
         return name;
     }
 
