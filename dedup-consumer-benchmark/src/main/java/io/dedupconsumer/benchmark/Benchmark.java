@@ -1,6 +1,7 @@
 package io.dedupconsumer.benchmark;
 
 import io.dedupconsumer.core.BatchHandler;
+import io.dedupconsumer.core.BatchedStatements;
 import io.dedupconsumer.core.BatchResult;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.Deduplicator;
@@ -164,6 +165,16 @@ final class Benchmark {
                 };
                 yield () -> batch -> {
                     BatchResult result = deduplicator.processBatchInOneCall(batch, jdbcBatch);
+                    if (!result.complete()) {
+                        throw result.failure();
+                    }
+                };
+            }
+            case DEDUP_BATCH_STATEMENTS -> {
+                Deduplicator deduplicator = deduplicator(db, group);
+                BatchedStatements<byte[], byte[]> fastPath = BatchedStatements.of(SideEffect::declare);
+                yield () -> batch -> {
+                    BatchResult result = deduplicator.processBatchInOneCall(batch, fastPath);
                     if (!result.complete()) {
                         throw result.failure();
                     }

@@ -25,7 +25,13 @@ enum Scenario {
      * as one JDBC batch (the same statements as the unsafe JDBC batch); on MariaDB with
      * {@code rewriteBatchedStatements=true}. Compared with the best unsafe JDBC batch.
      */
-    DEDUP_BATCH_JDBC("dedup, tx/poll, JDBC-batched handler", false, true);
+    DEDUP_BATCH_JDBC("dedup, tx/poll, JDBC-batched handler", false, true),
+    /**
+     * The library's fast path: the per-record side effect written as a {@code StatementHandler} (its statements
+     * declared, the credit's row count deciding the outcome), sent by {@code BatchedStatements} as JDBC batches; the
+     * same URL parameters as {@link #DEDUP_BATCH_JDBC}. Compared with the best unsafe JDBC batch.
+     */
+    DEDUP_BATCH_STATEMENTS("dedup, tx/poll, batched statements (fast path)", false, true);
 
     private final String label;
     private final boolean perRecord;
@@ -51,7 +57,7 @@ enum Scenario {
     }
 
     boolean deduplicates() {
-        return this == DEDUP_RECORD || this == DEDUP_BATCH || this == DEDUP_BATCH_JDBC;
+        return this == DEDUP_RECORD || this == DEDUP_BATCH || this == DEDUP_BATCH_JDBC || this == DEDUP_BATCH_STATEMENTS;
     }
 
     boolean runsOn(Database database) {
@@ -60,7 +66,7 @@ enum Scenario {
 
     /** The JDBC URL parameters the scenario's pool needs on {@code database}. */
     String urlParameters(Database database) {
-        boolean rewrite = this == UNSAFE_BATCH_JDBC_REWRITE || this == DEDUP_BATCH_JDBC;
+        boolean rewrite = this == UNSAFE_BATCH_JDBC_REWRITE || this == DEDUP_BATCH_JDBC || this == DEDUP_BATCH_STATEMENTS;
         return rewrite && database == Database.MARIADB ? "rewriteBatchedStatements=true" : "";
     }
 
@@ -70,7 +76,7 @@ enum Scenario {
             case DEDUP_RECORD -> UNSAFE_RECORD;
             case DEDUP_BATCH, UNSAFE_BATCH_JDBC -> UNSAFE_BATCH;
             case UNSAFE_BATCH_JDBC_REWRITE -> UNSAFE_BATCH_JDBC;
-            case DEDUP_BATCH_JDBC -> database == Database.MARIADB ? UNSAFE_BATCH_JDBC_REWRITE : UNSAFE_BATCH_JDBC;
+            case DEDUP_BATCH_JDBC, DEDUP_BATCH_STATEMENTS -> database == Database.MARIADB ? UNSAFE_BATCH_JDBC_REWRITE : UNSAFE_BATCH_JDBC;
             default -> null;
         };
     }
