@@ -101,6 +101,9 @@ final class Benchmark {
         } else {
             try (ScenarioDatabase db = ScenarioDatabase.create(database, "bench_" + scenario.name(),
                     workload.partitionCount(), settings.urlParameters(scenario, database))) {
+                if (scenario == Scenario.DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX) {
+                    db.dropClaimTimeIndex();
+                }
                 timing = ConsumerRun.run(broker, workload, limit, group, processors(scenario, db, group),
                         settings.runTimeout());
                 check = RunResult.Check.of(scenario, timing.records(), db.totals(), expected);
@@ -170,7 +173,7 @@ final class Benchmark {
                     }
                 };
             }
-            case DEDUP_BATCH_STATEMENTS -> {
+            case DEDUP_BATCH_STATEMENTS, DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX -> {
                 Deduplicator deduplicator = deduplicator(db, group);
                 BatchedStatements<byte[], byte[]> fastPath = BatchedStatements.of(SideEffect::declare);
                 yield () -> batch -> {

@@ -31,7 +31,12 @@ enum Scenario {
      * declared, the credit's row count deciding the outcome), sent by {@code BatchedStatements} as JDBC batches; the
      * same URL parameters as {@link #DEDUP_BATCH_JDBC}. Compared with the best unsafe JDBC batch.
      */
-    DEDUP_BATCH_STATEMENTS("dedup, tx/poll, batched statements (fast path)", false, true);
+    DEDUP_BATCH_STATEMENTS("dedup, tx/poll, batched statements (fast path)", false, true),
+    /**
+     * {@link #DEDUP_BATCH_STATEMENTS} on a claim table without its {@code processed_at} index (which only the
+     * retention's purge uses): what that index costs the hot path. Compared with the same scenario with the index.
+     */
+    DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX("fast path, claim table without processed_at index", false, true);
 
     private final String label;
     private final boolean perRecord;
@@ -57,7 +62,8 @@ enum Scenario {
     }
 
     boolean deduplicates() {
-        return this == DEDUP_RECORD || this == DEDUP_BATCH || this == DEDUP_BATCH_JDBC || this == DEDUP_BATCH_STATEMENTS;
+        return this == DEDUP_RECORD || this == DEDUP_BATCH || this == DEDUP_BATCH_JDBC || this == DEDUP_BATCH_STATEMENTS
+                || this == DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX;
     }
 
     boolean runsOn(Database database) {
@@ -66,7 +72,8 @@ enum Scenario {
 
     /** The JDBC URL parameters the scenario's pool needs on {@code database}. */
     String urlParameters(Database database) {
-        boolean rewrite = this == UNSAFE_BATCH_JDBC_REWRITE || this == DEDUP_BATCH_JDBC || this == DEDUP_BATCH_STATEMENTS;
+        boolean rewrite = this == UNSAFE_BATCH_JDBC_REWRITE || this == DEDUP_BATCH_JDBC || this == DEDUP_BATCH_STATEMENTS
+                || this == DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX;
         return rewrite && database == Database.MARIADB ? "rewriteBatchedStatements=true" : "";
     }
 
@@ -77,6 +84,7 @@ enum Scenario {
             case DEDUP_BATCH, UNSAFE_BATCH_JDBC -> UNSAFE_BATCH;
             case UNSAFE_BATCH_JDBC_REWRITE -> UNSAFE_BATCH_JDBC;
             case DEDUP_BATCH_JDBC, DEDUP_BATCH_STATEMENTS -> database == Database.MARIADB ? UNSAFE_BATCH_JDBC_REWRITE : UNSAFE_BATCH_JDBC;
+            case DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX -> DEDUP_BATCH_STATEMENTS;
             default -> null;
         };
     }
