@@ -57,7 +57,8 @@ final class SpringRun {
             context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("bench", Map.of(
                     "bench.topic", workload.topic(), "bench.group", group,
                     "bench.partitions", "0-" + (workload.partitionCount() - 1))));
-            context.registerBean(DataSource.class, db::dataSource);
+            // The run's pool: its owner closes it, not the context (an empty destroy method turns inference off).
+            context.registerBean(DataSource.class, db::dataSource, definition -> definition.setDestroyMethodName(""));
             context.registerBean(KafkaBroker.class, () -> broker);
             context.registerBean(PollProbe.Run.class, () -> run);
             context.registerBean("partitionCount", Integer.class, workload::partitionCount);
