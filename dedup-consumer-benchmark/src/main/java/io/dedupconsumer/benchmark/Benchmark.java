@@ -104,8 +104,10 @@ final class Benchmark {
                 if (scenario == Scenario.DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX) {
                     db.dropClaimTimeIndex();
                 }
-                timing = ConsumerRun.run(broker, workload, limit, group, processors(scenario, db, group),
-                        settings.runTimeout());
+                timing = scenario.spring()
+                        ? SpringRun.run(broker, workload, limit, group, scenario, db, settings.runTimeout())
+                        : ConsumerRun.run(broker, workload, limit, group, processors(scenario, db, group),
+                                settings.runTimeout());
                 check = RunResult.Check.of(scenario, timing.records(), db.totals(), expected);
             }
         }
@@ -184,6 +186,8 @@ final class Benchmark {
                 };
             }
             case CONSUME_ONLY -> throw new IllegalArgumentException("consume-only runs without a database");
+            case SPRING_UNSAFE_RECORD, SPRING_DEDUP_RECORD, SPRING_UNSAFE_BATCH, SPRING_DEDUP_BATCH ->
+                    throw new IllegalArgumentException(scenario + " runs in a Spring listener container (SpringRun)");
         };
     }
 
