@@ -47,6 +47,9 @@ class BenchmarkSmokeTests {
         assertThat(results).filteredOn(r -> r.scenario().usesDatabase() && !r.scenario().deduplicates())
                 .allSatisfy(r -> assertThat(r.check().ledgerRows()).as("unsafe applies re-sends twice: %s", r)
                         .isEqualTo(r.records()));
+        assertThat(report.markdown()).as("every target has its row per database")
+                .containsPattern("\\| mariadb \\| \\d+ \\| \\d+ \\| \\d+\\.\\d\\d× \\| \\d+\\.\\d\\d× \\| \\d+\\.\\d\\d× \\| \\d+\\.\\d\\d× \\| \\d+\\.\\d\\d× \\|")
+                .containsPattern("\\| postgresql \\| \\d+ \\| \\d+ \\| \\d+\\.\\d\\d× \\| \\d+\\.\\d\\d× \\| \\d+\\.\\d\\d× \\| \\d+\\.\\d\\d× \\| \\d+\\.\\d\\d× \\|");
         assertThat(report.commitRates()).hasSize(settings.databases().size())
                 .allSatisfy(rate -> assertThat(rate.transactionsPerSecond()).isPositive());
         assertThat(report.markdown()).contains(Scenario.DEDUP_BATCH.label(), Scenario.CONSUME_ONLY.label());
