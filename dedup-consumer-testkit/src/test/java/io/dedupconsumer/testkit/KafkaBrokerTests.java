@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -16,11 +18,15 @@ import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -119,6 +125,89 @@ class KafkaBrokerTests {
         Map<TopicPartition, Long> committed = this.broker.committedOffsets(group, topic);
         assertThat(committed.keySet()).allMatch(p -> p.topic().equals(topic));
         assertThat(committed.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(5);
+    }
+
+    @Test
+    void shareGroupRedeliversAReleasedRecordWithItsDeliveryCountAndArchivesItAtTheLimit() throws Exception {
+        String topic = this.broker.uniqueTopic("share-release", 1);
+        String group = "share-" + topic;
+        this.broker.configureShareGroup(group, Duration.ofSeconds(15));
+        send(topic, List.of("only"));
+
+        List<Short> deliveries = new ArrayList<>();
+        try (KafkaShareConsumer<byte[], byte[]> consumer = shareConsumer(group)) {
+            consumer.subscribe(List.of(topic));
+            // the broker's group.share.delivery.count.limit is 5: released a fifth time, the record is archived
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    deliveries.add(record.deliveryCount().orElseThrow());
+                    consumer.acknowledge(record, AcknowledgeType.RELEASE);
+                }
+                consumer.commitSync();
+                return deliveries.size() >= 5;
+            });
+            List<ConsumerRecord<byte[], byte[]>> afterLimit = new ArrayList<>();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() < until) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    afterLimit.add(record);
+                    consumer.acknowledge(record, AcknowledgeType.ACCEPT);
+                }
+            }
+            assertThat(afterLimit).isEmpty();
+        }
+        assertThat(deliveries).containsExactly((short) 1, (short) 2, (short) 3, (short) 4, (short) 5);
+    }
+
+    @Test
+    void shareGroupHandsARecordWhoseLockExpiredToAnotherConsumerAndRefusesTheFirstOnesLateAcceptance() throws Exception {
+        String topic = this.broker.uniqueTopic("share-lock", 1);
+        String group = "share-" + topic;
+        this.broker.configureShareGroup(group, Duration.ofSeconds(2));
+        send(topic, List.of("only"));
+
+        try (KafkaShareConsumer<byte[], byte[]> a = shareConsumer(group);
+                KafkaShareConsumer<byte[], byte[]> b = shareConsumer(group)) {
+            a.subscribe(List.of(topic));
+            b.subscribe(List.of(topic));
+            List<ConsumerRecord<byte[], byte[]>> first = new ArrayList<>();
+            List<KafkaShareConsumer<byte[], byte[]>> holder = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (KafkaShareConsumer<byte[], byte[]> consumer : List.of(a, b)) {
+                    if (holder.isEmpty()) {
+                        consumer.poll(Duration.ofMillis(100)).forEach(first::add);
+                        if (!first.isEmpty()) {
+                            holder.add(consumer); // holds it without acknowledging, like a stalled handler
+                        }
+                    }
+                }
+                return !holder.isEmpty();
+            });
+            KafkaShareConsumer<byte[], byte[]> other = holder.get(0) == a ? b : a;
+            List<ConsumerRecord<byte[], byte[]>> second = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                other.poll(Duration.ofMillis(100)).forEach(second::add);
+                return !second.isEmpty();
+            });
+            assertThat(second).singleElement().satisfies(record -> {
+                assertThat(record.offset()).isEqualTo(first.get(0).offset());
+                assertThat(record.deliveryCount()).contains((short) 2);
+            });
+
+            holder.get(0).acknowledge(first.get(0), AcknowledgeType.ACCEPT);
+            Map<TopicIdPartition, Optional<KafkaException>> late = holder.get(0).commitSync();
+            assertThat(late.values()).singleElement().satisfies(error -> assertThat(error).isPresent());
+            other.acknowledge(second.get(0), AcknowledgeType.ACCEPT);
+            assertThat(other.commitSync().values()).allMatch(Optional::isEmpty);
+        }
+    }
+
+    private KafkaShareConsumer<byte[], byte[]> shareConsumer(String group) {
+        Map<String, Object> props = new HashMap<>(this.broker.consumerProps(group));
+        props.remove("auto.offset.reset");
+        props.remove("enable.auto.commit");
+        props.put("share.acknowledgement.mode", "explicit");
+        return new KafkaShareConsumer<>(props);
     }
 
     private void send(String topic, List<String> values) throws Exception {
