@@ -325,7 +325,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
             return this;
         }
 
-        private static boolean isByteArrayDeserializer(Object value) {
+        static boolean isByteArrayDeserializer(Object value) {
             return value == ByteArrayDeserializer.class || value instanceof ByteArrayDeserializer
                     || ByteArrayDeserializer.class.getName().equals(value.toString().trim());
         }
@@ -393,16 +393,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
          *     or a max below initial
          */
         public Builder<K, V> retryBackoff(Duration initial, double multiplier, Duration max) {
-            if (initial == null || initial.isNegative() || initial.isZero()) {
-                throw new InvalidSettingException("retryBackoff", initial, "initial must be positive, was " + initial);
-            }
-            if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
-                throw new InvalidSettingException("retryBackoff", multiplier, "multiplier must be at least 1.0, was " + multiplier);
-            }
-            if (max == null || max.compareTo(initial) < 0) {
-                throw new InvalidSettingException("retryBackoff", max, "max must be at least initial (" + initial + "), was " + max);
-            }
-            this.backoff = new Backoff(initial, multiplier, max);
+            this.backoff = Backoff.of(initial, multiplier, max);
             return this;
         }
 
