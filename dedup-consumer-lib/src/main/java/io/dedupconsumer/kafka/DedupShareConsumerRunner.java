@@ -12,8 +12,11 @@ import io.dedupconsumer.core.RecordProcessingException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,6 +27,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -95,6 +100,8 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
     private static final Logger log = LoggerFactory.getLogger(DedupShareConsumerRunner.class);
     private static final AtomicInteger RUNNERS = new AtomicInteger();
     private static final String ACKNOWLEDGEMENT_MODE = "share.acknowledgement.mode";
+    /** How long a renewal waits for the consumer to hand the renewed records back. */
+    private static final Duration RENEWAL_WAIT = Duration.ofSeconds(2);
 
     private final KafkaShareConsumer<byte[], byte[]> consumer;
     private final DeadLetterPublisher deadLetters;
@@ -115,7 +122,11 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile @Nullable Thread thread;
-    private @Nullable RuntimeException fatal;
+    private final Duration maxLockRenewal;
+    private final ExecutorService handlerThread;
+    /** When the locks of the records held were last acquired or renewed ({@link System#nanoTime()}). */
+    private long lockedAt;
+    private volatile @Nullable RuntimeException fatal;
 
     private DedupShareConsumerRunner(Builder<K, V> b) {
         Map<String, Object> consumerProperties = new HashMap<>(b.consumerProperties);
@@ -138,6 +149,13 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
         this.topics = List.copyOf(b.topics);
         this.pollTimeout = b.pollTimeout;
         this.shutdownTimeout = b.shutdownTimeout;
+        this.maxLockRenewal = b.maxLockRenewal != null ? b.maxLockRenewal
+                : DeadLetterBudget.maxPollInterval(consumerProperties);
+        this.handlerThread = Executors.newSingleThreadExecutor(task -> {
+            Thread t = new Thread(task, "dedup-share-handler-" + runnerId);
+            t.setDaemon(true);
+            return t;
+        });
         this.decoder = new RecordDecoder<>(b.keyDeserializer, b.valueDeserializer);
         this.consumer = new KafkaShareConsumer<>(consumerProperties, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
@@ -250,52 +268,170 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
     private record PollOutcome(boolean outage, Duration backoff) {
     }
 
-    /** Processes and acknowledges every record of the poll (explicit mode: all of them, before the next poll). */
+    /**
+     * How one record ends: its acknowledgement, whether the database was unavailable, and the pause a failure asks
+     * for before the next poll.
+     */
+    private record Decision(AcknowledgeType type, boolean outage, Duration pause) {
+    }
+
+    /**
+     * Processes and acknowledges every record of the poll (explicit mode: all of them, before the next poll), one at a
+     * time on the handler thread while this thread renews the locks of the records it holds.
+     */
     private PollOutcome process(ConsumerRecords<byte[], byte[]> records) {
+        Deque<ConsumerRecord<byte[], byte[]>> held = new ArrayDeque<>();
+        records.forEach(held::add);
+        lockedAt = System.nanoTime();
         boolean outage = false;
         Duration pause = Duration.ZERO;
-        for (ConsumerRecord<byte[], byte[]> raw : records) {
+        for (ConsumerRecord<byte[], byte[]> raw = held.poll(); raw != null; raw = held.poll()) {
             if (outage || fatal != null || stopping.getCount() == 0) {
                 consumer.acknowledge(raw, AcknowledgeType.RELEASE); // not tried: back to the group, for anyone
                 continue;
             }
-            AcknowledgeType type;
-            try {
-                type = processOne(raw);
-            } catch (DatabaseUnavailableException e) {
-                if (e.reason() == DatabaseUnavailableException.Reason.TIMED_OUT) {
-                    metrics.timeoutRetry();
-                    log.warn("share consumer {}: {} waited past the transaction timeout for rows another transaction "
-                            + "holds (another consumer with the same record?); released, it comes back: {}", name,
-                            coordinates(raw), e.getMessage());
-                    pause = longest(pause, backoff.delay(1));
-                } else {
-                    metrics.databaseRetry();
-                    log.warn("share consumer {}: the database is unavailable ({}); {} and the rest of the poll are "
-                            + "released, never dead-lettered, and the runner waits for the database before polling "
-                            + "again: {}", name, e.reason(), coordinates(raw), e.getMessage());
-                    outage = true;
-                }
-                type = AcknowledgeType.RELEASE;
-            } catch (RecordProcessingException e) {
-                int delivery = raw.deliveryCount().map(Short::intValue).orElse(1);
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                if (delivery >= maxAttempts) {
-                    log.error("share consumer {}: {} failed on delivery {} of {}; dead-lettering it. Last failure: {}",
-                            name, coordinates(raw), delivery, maxAttempts, cause.toString(), cause);
-                    type = deadLetter(raw, new DeadLetter(DeadLetterReason.FAILED, "processing failed on " + delivery
-                            + " deliveries; last failure: " + cause, null, cause, false));
-                } else {
-                    metrics.recordRetry();
-                    log.warn("share consumer {}: {} failed (delivery {} of {}); released for a later attempt: {}", name,
-                            coordinates(raw), delivery, maxAttempts, cause.toString());
-                    pause = longest(pause, backoff.delay(delivery));
-                    type = AcknowledgeType.RELEASE;
-                }
+            Held current = new Held(raw);
+            Decision decision = decideRenewing(current, held);
+            outage = decision.outage();
+            pause = longest(pause, decision.pause());
+            if (current.lost) {
+                continue; // its lock is gone and it is no longer this consumer's to acknowledge
             }
-            consumer.acknowledge(raw, type);
+            consumer.acknowledge(current.record, decision.type());
         }
         return new PollOutcome(outage, pause);
+    }
+
+    /** The record being processed, as last returned by the consumer (a renewed record comes back as a new instance). */
+    private static final class Held {
+        ConsumerRecord<byte[], byte[]> record;
+        final long since = System.nanoTime();
+        boolean lost;
+
+        Held(ConsumerRecord<byte[], byte[]> record) {
+            this.record = record;
+        }
+    }
+
+    /**
+     * Runs {@link #decide} on the handler thread and waits for it; every half lock duration meanwhile renews the locks of
+     * the record and of those still waiting ({@code held}), until the record has been processed for
+     * {@link Builder#maxLockRenewal(Duration)}: then its lock is left to expire, so that a stuck handler does not keep
+     * records from the group.
+     */
+    private Decision decideRenewing(Held current, Deque<ConsumerRecord<byte[], byte[]>> held) {
+        ConsumerRecord<byte[], byte[]> raw = current.record;
+        Future<Decision> decision = handlerThread.submit(() -> decide(raw));
+        Optional<Integer> lock = consumer.acquisitionLockTimeoutMs();
+        boolean renewing = lock.isPresent();
+        while (true) {
+            long wait = renewing
+                    ? Math.max(0, lockedAt + TimeUnit.MILLISECONDS.toNanos(lock.orElseThrow() / 2) - System.nanoTime())
+                    : Long.MAX_VALUE;
+            try {
+                return decision.get(wait, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (System.nanoTime() - current.since < maxLockRenewal.toNanos()) {
+                    renew(current, held);
+                } else {
+                    renewing = false;
+                    log.warn("share consumer {}: {} has been processed for more than {} ms; its lock (and those of the "
+                            + "{} records waiting behind it) is no longer renewed and goes back to the group when it "
+                            + "expires", name, coordinates(raw), maxLockRenewal.toMillis(), held.size());
+                }
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("share consumer " + name + ": processing " + coordinates(raw)
+                        + " failed unexpectedly", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("share consumer " + name + ": interrupted while " + coordinates(raw)
+                        + " was processed", e);
+            }
+        }
+    }
+
+    /**
+     * Renews the locks of the record being processed and of those waiting: {@code RENEW}, commit, then poll until the
+     * consumer hands each renewed record back (it must be acknowledged in that new instance). Records the poll brings
+     * besides are this consumer's now and join the waiting ones. A record that does not come back was not renewed (its
+     * lock was already gone): it is no longer this consumer's, and another consumer processes it.
+     */
+    private void renew(Held current, Deque<ConsumerRecord<byte[], byte[]>> held) {
+        Map<String, ConsumerRecord<byte[], byte[]>> waiting = new HashMap<>();
+        consumer.acknowledge(current.record, AcknowledgeType.RENEW);
+        for (ConsumerRecord<byte[], byte[]> record : held) {
+            consumer.acknowledge(record, AcknowledgeType.RENEW);
+            waiting.put(coordinates(record), record);
+        }
+        lockedAt = System.nanoTime();
+        commit();
+        String currentKey = coordinates(current.record);
+        ConsumerRecord<byte[], byte[]> renewedCurrent = null;
+        Map<String, ConsumerRecord<byte[], byte[]>> renewed = new HashMap<>();
+        List<ConsumerRecord<byte[], byte[]>> fresh = new ArrayList<>();
+        long deadline = System.nanoTime() + RENEWAL_WAIT.toNanos();
+        while ((renewedCurrent == null || renewed.size() < waiting.size()) && System.nanoTime() < deadline) {
+            ConsumerRecords<byte[], byte[]> records;
+            try {
+                records = consumer.poll(Duration.ofMillis(100));
+            } catch (WakeupException e) {
+                continue; // close() woke us up: the record in progress is finished first
+            }
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                String key = coordinates(record);
+                if (key.equals(currentKey)) {
+                    renewedCurrent = record;
+                } else if (waiting.containsKey(key)) {
+                    renewed.put(key, record);
+                } else {
+                    fresh.add(record);
+                }
+            }
+        }
+        metrics.lockRenewed();
+        if (renewedCurrent != null) {
+            current.record = renewedCurrent;
+        } else {
+            current.lost = true;
+            log.warn("share consumer {}: the lock of {} could not be renewed; another consumer gets it, and finds it "
+                    + "DUPLICATE if this one commits first", name, currentKey);
+        }
+        held.clear();
+        held.addAll(renewed.values().stream().sorted(Comparator.comparingLong(ConsumerRecord::offset)).toList());
+        held.addAll(fresh);
+    }
+
+    /** The decision for one record, on the handler thread: never throws for a failure of the record or the database. */
+    private Decision decide(ConsumerRecord<byte[], byte[]> raw) {
+        try {
+            return new Decision(processOne(raw), false, Duration.ZERO);
+        } catch (DatabaseUnavailableException e) {
+            if (e.reason() == DatabaseUnavailableException.Reason.TIMED_OUT) {
+                metrics.timeoutRetry();
+                log.warn("share consumer {}: {} waited past the transaction timeout for rows another transaction "
+                        + "holds (another consumer with the same record?); released, it comes back: {}", name,
+                        coordinates(raw), e.getMessage());
+                return new Decision(AcknowledgeType.RELEASE, false, backoff.delay(1));
+            }
+            metrics.databaseRetry();
+            log.warn("share consumer {}: the database is unavailable ({}); {} and the rest of the poll are released, "
+                    + "never dead-lettered, and the runner waits for the database before polling again: {}", name,
+                    e.reason(), coordinates(raw), e.getMessage());
+            return new Decision(AcknowledgeType.RELEASE, true, Duration.ZERO);
+        } catch (RecordProcessingException e) {
+            int delivery = raw.deliveryCount().map(Short::intValue).orElse(1);
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (delivery >= maxAttempts) {
+                log.error("share consumer {}: {} failed on delivery {} of {}; dead-lettering it. Last failure: {}",
+                        name, coordinates(raw), delivery, maxAttempts, cause.toString(), cause);
+                return new Decision(deadLetter(raw, new DeadLetter(DeadLetterReason.FAILED, "processing failed on "
+                        + delivery + " deliveries; last failure: " + cause, null, cause, false)), false, Duration.ZERO);
+            }
+            metrics.recordRetry();
+            log.warn("share consumer {}: {} failed (delivery {} of {}); released for a later attempt: {}", name,
+                    coordinates(raw), delivery, maxAttempts, cause.toString());
+            return new Decision(AcknowledgeType.RELEASE, false, backoff.delay(delivery));
+        }
     }
 
     /**
@@ -366,6 +502,16 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
 
     /** Commits the poll's acknowledgements, then backs off after a failure or waits out a database outage. */
     private void settle(PollOutcome outcome) {
+        commit();
+        if (outcome.outage()) {
+            awaitDatabase();
+        } else if (!outcome.backoff().isZero()) {
+            sleep(outcome.backoff());
+        }
+    }
+
+    /** Sends the acknowledgements given so far and logs those the broker refused. */
+    private void commit() {
         Map<TopicIdPartition, Optional<KafkaException>> results;
         try {
             results = consumer.commitSync(deadLetterWait);
@@ -375,11 +521,6 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
         results.forEach((partition, error) -> error.ifPresent(e -> log.warn("share consumer {}: the broker refused "
                 + "acknowledgements of {} ({}); records whose lock expired come back, to this or another consumer, and "
                 + "those already committed to the database are DUPLICATE there", name, partition, e.toString())));
-        if (outcome.outage()) {
-            awaitDatabase();
-        } else if (!outcome.backoff().isZero()) {
-            sleep(outcome.backoff());
-        }
     }
 
     /** Probes the database with capped backoff, without polling (polling would spend the records' deliveries). */
@@ -417,6 +558,7 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
     }
 
     private void closeClients() {
+        handlerThread.shutdown();
         try {
             consumer.close(shutdownTimeout);
         } catch (RuntimeException e) {
@@ -456,6 +598,7 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
         Function<String, String> deadLetterTopic = DeadLetter::topicOf;
         Duration pollTimeout = Duration.ofSeconds(1);
         Duration shutdownTimeout = Duration.ofSeconds(30);
+        @Nullable Duration maxLockRenewal;
         RunnerListener listener = new RunnerListener() {
         };
         MeterRegistry meterRegistry = Metrics.globalRegistry;
@@ -601,6 +744,22 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
                 throw new InvalidSettingException("pollTimeout", pollTimeout, "must be positive, was " + pollTimeout);
             }
             this.pollTimeout = pollTimeout;
+            return this;
+        }
+
+        /**
+         * How long a record's handler may run while the runner keeps renewing its acquisition lock ({@code RENEW},
+         * Kafka 4.2) and those of the records waiting behind it; defaults to the consumer's {@code max.poll.interval.ms}
+         * (5 minutes by default). A handler that runs longer is taken for stuck: the locks are left to expire, and the
+         * records go to other consumers (where a record whose first transaction commits after all is
+         * {@code DUPLICATE}).
+         */
+        public Builder<K, V> maxLockRenewal(Duration maxLockRenewal) {
+            if (maxLockRenewal == null || maxLockRenewal.isNegative()) {
+                throw new InvalidSettingException("maxLockRenewal", maxLockRenewal, "must not be negative, was "
+                        + maxLockRenewal);
+            }
+            this.maxLockRenewal = maxLockRenewal;
             return this;
         }
 

@@ -21,6 +21,7 @@ final class RunnerMetrics {
     private final Counter recordRetries;
     private final Counter databaseRetries;
     private final Counter timeoutRetries;
+    private final Counter lockRenewals;
     private final @Nullable Gauge paused;
 
     /** @param pausedPartitions the paused-partitions gauge's source; {@code null} for a share consumer, which has none */
@@ -42,6 +43,9 @@ final class RunnerMetrics {
                 .tag("consumer", consumer).tag("kind", "database-unavailable").register(registry);
         timeoutRetries = Counter.builder("dedup.retries").description("Records put back for a later attempt")
                 .tag("consumer", consumer).tag("kind", "timed-out").register(registry);
+        lockRenewals = Counter.builder("dedup.share.lock.renewals")
+                .description("Renewals of the acquisition locks a share consumer holds while a handler runs long")
+                .tag("consumer", consumer).register(registry);
         paused = pausedPartitions == null ? null
                 : Gauge.builder("dedup.runner.paused.partitions", pausedPartitions::getAsInt)
                         .description("Partitions paused while a record waits for its next attempt or the database returns")
@@ -70,6 +74,10 @@ final class RunnerMetrics {
 
     void timeoutRetry() {
         timeoutRetries.increment();
+    }
+
+    void lockRenewed() {
+        lockRenewals.increment();
     }
 
     /** Removes the per-runner gauge; the counters are shared by the consumer's runners and stay. */

@@ -129,7 +129,8 @@ class ShareRunnerTests {
 
     @ParameterizedTest
     @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
-    void recordWhoseHandlerOutlivesItsLockIsAppliedOnceWhileAnotherConsumerGetsItAsDuplicate(TestDatabase database) {
+    void recordWhoseHandlerOutlivesItsUnrenewedLockIsAppliedOnceWhileAnotherConsumerGetsItAsDuplicate(
+            TestDatabase database) {
         try (RunnerFixture fixture = RunnerFixture.create("share-lock", database, 1)) {
             fixture.shareGroup(Duration.ofSeconds(2));
             AtomicBoolean stalled = new AtomicBoolean();
@@ -141,8 +142,9 @@ class ShareRunnerTests {
                 }
                 return RunnerFixture.EFFECT.handle(record, connection);
             };
-            fixture.start(fixture.shareRunner(fixture.dataSource).handler(handler).build());
-            fixture.start(fixture.shareRunner(fixture.dataSource).handler(handler).build());
+            // no renewal at all: the handler counts as stuck at once, as one stuck past maxLockRenewal would
+            fixture.start(fixture.shareRunner(fixture.dataSource).handler(handler).maxLockRenewal(Duration.ZERO).build());
+            fixture.start(fixture.shareRunner(fixture.dataSource).handler(handler).maxLockRenewal(Duration.ZERO).build());
             fixture.send(0, "slow", "v");
 
             await().atMost(RunnerFixture.WAIT).until(() -> fixture.outcomes(Outcome.PROCESSED) == 1);
@@ -154,6 +156,37 @@ class ShareRunnerTests {
                     .containsOnly(Outcome.PROCESSED, Outcome.DUPLICATE).containsOnlyOnce(Outcome.PROCESSED);
             assertThat(handled.get()).as("handler runs: the second holder waited on the claim, then skipped").isEqualTo(1);
             assertThat(fixture.effectsByKey()).containsExactly(java.util.Map.entry("slow", 1));
+            assertThat(fixture.deadLetters(0)).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
+    void aLongHandlerKeepsItsRecordAndThoseWaitingBehindItByRenewingTheirLocks(TestDatabase database) {
+        try (RunnerFixture fixture = RunnerFixture.create("share-renew", database, 1)) {
+            fixture.shareGroup(Duration.ofSeconds(2));
+            AtomicBoolean stalled = new AtomicBoolean();
+            AtomicInteger handled = new AtomicInteger();
+            RecordHandler<String, String> handler = (record, connection) -> {
+                handled.incrementAndGet();
+                if (record.key().equals("slow") && stalled.compareAndSet(false, true)) {
+                    sleep(Duration.ofSeconds(6)); // three lock durations
+                }
+                return RunnerFixture.EFFECT.handle(record, connection);
+            };
+            fixture.start(fixture.shareRunner(fixture.dataSource).handler(handler).build());
+            fixture.start(fixture.shareRunner(fixture.dataSource).handler(handler).build());
+            fixture.send(0, "slow", "v");
+            fixture.send(0, "behind", "v"); // acquired with it (two records a poll), waits behind it
+
+            await().atMost(RunnerFixture.WAIT).until(() -> fixture.outcomes(Outcome.PROCESSED) == 2);
+            // longer than a lock: a record whose lock had expired would have been delivered again by now
+            await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+
+            assertThat(fixture.seen).extracting(RunnerFixture.Seen::outcome).containsOnly(Outcome.PROCESSED);
+            assertThat(handled.get()).isEqualTo(2);
+            assertThat(fixture.counter("dedup.share.lock.renewals")).isGreaterThanOrEqualTo(2);
+            assertThat(fixture.effectsByKey()).containsOnly(java.util.Map.entry("slow", 1), java.util.Map.entry("behind", 1));
             assertThat(fixture.deadLetters(0)).isEmpty();
         }
     }

@@ -202,6 +202,51 @@ class KafkaBrokerTests {
         }
     }
 
+    @Test
+    void experimentRenew() throws Exception {
+        String topic = this.broker.uniqueTopic("share-renew", 1);
+        String group = "share-" + topic;
+        this.broker.configureShareGroup(group, Duration.ofSeconds(2));
+        send(topic, List.of("only"));
+        try (KafkaShareConsumer<byte[], byte[]> a = shareConsumer(group);
+                KafkaShareConsumer<byte[], byte[]> b = shareConsumer(group)) {
+            a.subscribe(List.of(topic));
+            b.subscribe(List.of(topic));
+            List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                a.poll(Duration.ofMillis(100)).forEach(got::add);
+                return !got.isEmpty();
+            });
+            System.out.println("EXP a got " + got.get(0).offset() + " dc=" + got.get(0).deliveryCount() + " lock=" + a.acquisitionLockTimeoutMs());
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+            ConsumerRecord<byte[], byte[]> current = got.get(0);
+            send(topic, List.of("second", "third"));
+            while (System.nanoTime() < end) {
+                a.acknowledge(current, AcknowledgeType.RENEW);
+                System.out.println("EXP renew commitSync -> " + a.commitSync());
+                ConsumerRecord<byte[], byte[]> back = null;
+                for (int i = 0; i < 20 && back == null; i++) {
+                    for (var r : a.poll(Duration.ofMillis(100))) {
+                        System.out.println("EXP  a poll returned " + r.offset() + " dc=" + r.deliveryCount());
+                        if (r.offset() == current.offset()) { back = r; } else { a.acknowledge(r, AcknowledgeType.RELEASE); }
+                    }
+                }
+                System.out.println("EXP renewed record back: " + (back != null));
+                if (back != null) { current = back; }
+                var other = b.poll(Duration.ofMillis(100));
+                for (var r : other) { System.out.println("EXP  b got " + r.offset() + " dc=" + r.deliveryCount()); b.acknowledge(r, AcknowledgeType.RELEASE); }
+                b.commitSync();
+                Thread.sleep(900);
+            }
+            try {
+                a.acknowledge(current, AcknowledgeType.ACCEPT);
+                System.out.println("EXP accept -> " + a.commitSync());
+            } catch (RuntimeException e) {
+                System.out.println("EXP accept refused " + e);
+            }
+        }
+    }
+
     private KafkaShareConsumer<byte[], byte[]> shareConsumer(String group) {
         Map<String, Object> props = new HashMap<>(this.broker.consumerProps(group));
         props.remove("auto.offset.reset");
