@@ -203,47 +203,44 @@ class KafkaBrokerTests {
     }
 
     @Test
-    void experimentRenew() throws Exception {
+    void shareGroupKeepsARenewedRecordWithItsConsumerPastTheLockAndHandsItBackOnTheNextPoll() throws Exception {
         String topic = this.broker.uniqueTopic("share-renew", 1);
         String group = "share-" + topic;
         this.broker.configureShareGroup(group, Duration.ofSeconds(2));
         send(topic, List.of("only"));
-        try (KafkaShareConsumer<byte[], byte[]> a = shareConsumer(group);
-                KafkaShareConsumer<byte[], byte[]> b = shareConsumer(group)) {
-            a.subscribe(List.of(topic));
-            b.subscribe(List.of(topic));
-            List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+
+        try (KafkaShareConsumer<byte[], byte[]> holder = shareConsumer(group);
+                KafkaShareConsumer<byte[], byte[]> other = shareConsumer(group)) {
+            holder.subscribe(List.of(topic));
+            other.subscribe(List.of(topic));
+            List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
             await().atMost(Duration.ofSeconds(30)).until(() -> {
-                a.poll(Duration.ofMillis(100)).forEach(got::add);
-                return !got.isEmpty();
+                holder.poll(Duration.ofMillis(100)).forEach(held::add);
+                return !held.isEmpty();
             });
-            System.out.println("EXP a got " + got.get(0).offset() + " dc=" + got.get(0).deliveryCount() + " lock=" + a.acquisitionLockTimeoutMs());
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
-            ConsumerRecord<byte[], byte[]> current = got.get(0);
-            send(topic, List.of("second", "third"));
-            while (System.nanoTime() < end) {
-                a.acknowledge(current, AcknowledgeType.RENEW);
-                System.out.println("EXP renew commitSync -> " + a.commitSync());
-                ConsumerRecord<byte[], byte[]> back = null;
-                for (int i = 0; i < 20 && back == null; i++) {
-                    for (var r : a.poll(Duration.ofMillis(100))) {
-                        System.out.println("EXP  a poll returned " + r.offset() + " dc=" + r.deliveryCount());
-                        if (r.offset() == current.offset()) { back = r; } else { a.acknowledge(r, AcknowledgeType.RELEASE); }
-                    }
-                }
-                System.out.println("EXP renewed record back: " + (back != null));
-                if (back != null) { current = back; }
-                var other = b.poll(Duration.ofMillis(100));
-                for (var r : other) { System.out.println("EXP  b got " + r.offset() + " dc=" + r.deliveryCount()); b.acknowledge(r, AcknowledgeType.RELEASE); }
-                b.commitSync();
-                Thread.sleep(900);
+            List<ConsumerRecord<byte[], byte[]>> stolen = new ArrayList<>();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(6); // three lock durations
+            while (System.nanoTime() < until) {
+                // RENEW, commit, and the next poll hands the record back: the new instance is the one to acknowledge
+                ConsumerRecord<byte[], byte[]> current = held.get(held.size() - 1);
+                holder.acknowledge(current, AcknowledgeType.RENEW);
+                assertThat(holder.commitSync().values()).allMatch(Optional::isEmpty);
+                int before = held.size();
+                await().atMost(Duration.ofSeconds(5)).until(() -> {
+                    holder.poll(Duration.ofMillis(100)).forEach(held::add);
+                    return held.size() > before;
+                });
+                other.poll(Duration.ofMillis(100)).forEach(stolen::add);
+                Thread.sleep(800);
             }
-            try {
-                a.acknowledge(current, AcknowledgeType.ACCEPT);
-                System.out.println("EXP accept -> " + a.commitSync());
-            } catch (RuntimeException e) {
-                System.out.println("EXP accept refused " + e);
-            }
+            holder.acknowledge(held.get(held.size() - 1), AcknowledgeType.ACCEPT);
+
+            assertThat(holder.commitSync().values()).allMatch(Optional::isEmpty);
+            assertThat(stolen).isEmpty();
+            assertThat(held).allSatisfy(record -> {
+                assertThat(record.offset()).isEqualTo(0);
+                assertThat(record.deliveryCount()).contains((short) 1);
+            });
         }
     }
 
