@@ -292,6 +292,9 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
             }
             Held current = new Held(raw);
             Decision decision = decideRenewing(current, held);
+            while (decision.outage() && holdThroughOutage(current, held)) {
+                decision = decideRenewing(current, held); // the database answers again: the same delivery, once more
+            }
             outage = decision.outage();
             pause = longest(pause, decision.pause());
             if (current.lost) {
@@ -313,15 +316,18 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
         }
     }
 
-    /**
-     * Runs {@link #decide} on the handler thread and waits for it; every half lock duration meanwhile renews the locks of
-     * the record and of those still waiting ({@code held}), until the record has been processed for
-     * {@link Builder#maxLockRenewal(Duration)}: then its lock is left to expire, so that a stuck handler does not keep
-     * records from the group.
-     */
+    /** Runs {@link #decide} on the handler thread and waits for it, renewing the locks held meanwhile. */
     private Decision decideRenewing(Held current, Deque<ConsumerRecord<byte[], byte[]>> held) {
         ConsumerRecord<byte[], byte[]> raw = current.record;
-        Future<Decision> decision = handlerThread.submit(() -> decide(raw));
+        return awaitRenewing(current, held, handlerThread.submit(() -> decide(raw)));
+    }
+
+    /**
+     * Waits for work on the handler thread; every half lock duration meanwhile renews the locks of the record and of
+     * those still waiting ({@code held}), until the record has been held for {@link Builder#maxLockRenewal(Duration)}:
+     * then its lock is left to expire, so that a stuck handler does not keep records from the group.
+     */
+    private <T> T awaitRenewing(Held current, Deque<ConsumerRecord<byte[], byte[]>> held, Future<T> work) {
         Optional<Integer> lock = consumer.acquisitionLockTimeoutMs();
         boolean renewing = lock.isPresent();
         while (true) {
@@ -329,23 +335,23 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
                     ? Math.max(0, lockedAt + TimeUnit.MILLISECONDS.toNanos(lock.orElseThrow() / 2) - System.nanoTime())
                     : Long.MAX_VALUE;
             try {
-                return decision.get(wait, TimeUnit.NANOSECONDS);
+                return work.get(wait, TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                if (System.nanoTime() - current.since < maxLockRenewal.toNanos()) {
+                if (!current.lost && System.nanoTime() - current.since < maxLockRenewal.toNanos()) {
                     renew(current, held);
                 } else {
                     renewing = false;
-                    log.warn("share consumer {}: {} has been processed for more than {} ms; its lock (and those of the "
-                            + "{} records waiting behind it) is no longer renewed and goes back to the group when it "
-                            + "expires", name, coordinates(raw), maxLockRenewal.toMillis(), held.size());
+                    log.warn("share consumer {}: {} has been held for more than {} ms; its lock (and those of the {} "
+                            + "records waiting behind it) is no longer renewed and goes back to the group when it "
+                            + "expires", name, coordinates(current.record), maxLockRenewal.toMillis(), held.size());
                 }
             } catch (ExecutionException e) {
-                throw new IllegalStateException("share consumer " + name + ": processing " + coordinates(raw)
+                throw new IllegalStateException("share consumer " + name + ": processing " + coordinates(current.record)
                         + " failed unexpectedly", e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("share consumer " + name + ": interrupted while " + coordinates(raw)
-                        + " was processed", e);
+                throw new IllegalStateException("share consumer " + name + ": interrupted while "
+                        + coordinates(current.record) + " was processed", e);
             }
         }
     }
@@ -414,9 +420,9 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
                 return new Decision(AcknowledgeType.RELEASE, false, backoff.delay(1));
             }
             metrics.databaseRetry();
-            log.warn("share consumer {}: the database is unavailable ({}); {} and the rest of the poll are released, "
-                    + "never dead-lettered, and the runner waits for the database before polling again: {}", name,
-                    e.reason(), coordinates(raw), e.getMessage());
+            log.warn("share consumer {}: the database is unavailable ({}); {} and the records behind it are held, "
+                    + "their locks renewed, never dead-lettered, until it answers: {}", name, e.reason(), coordinates(raw),
+                    e.getMessage());
             return new Decision(AcknowledgeType.RELEASE, true, Duration.ZERO);
         } catch (RecordProcessingException e) {
             int delivery = raw.deliveryCount().map(Short::intValue).orElse(1);
@@ -448,7 +454,11 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
             return deadLetter(raw, new DeadLetter(DeadLetterReason.INVALID, undecodable.reason(), null,
                     undecodable.failure(), undecodable.keyFailed()));
         }
-        ConsumerRecord<K, V> record = ((RecordDecoder.Readable<K, V>) decoded).record();
+        ConsumerRecord<K, V> read = ((RecordDecoder.Readable<K, V>) decoded).record();
+        // with the delivery count, which RecordDecoder (shared with the classic runner, Kafka 3 clients too) drops
+        ConsumerRecord<K, V> record = new ConsumerRecord<>(read.topic(), read.partition(), read.offset(),
+                read.timestamp(), read.timestampType(), read.serializedKeySize(), read.serializedValueSize(), read.key(),
+                read.value(), read.headers(), read.leaderEpoch(), raw.deliveryCount());
         DedupResult result = deduplicator.process(record, handler);
         try {
             listener.afterDatabaseCommit(List.of(record), List.of(result));
@@ -523,24 +533,61 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
                 + "those already committed to the database are DUPLICATE there", name, partition, e.toString())));
     }
 
+    /**
+     * Waits for the database while keeping the records in hand, renewing their locks, so that an outage costs them no
+     * delivery (the broker archives a record after {@code group.share.delivery.count.limit} deliveries, releases
+     * included). Gives up, and lets the caller release them, when the record has been held for
+     * {@link Builder#maxLockRenewal(Duration)}, when a lock cannot be renewed, or on {@link #close()}.
+     *
+     * @return whether the database answers again with the records still held
+     */
+    private boolean holdThroughOutage(Held current, Deque<ConsumerRecord<byte[], byte[]>> held) {
+        if (consumer.acquisitionLockTimeoutMs().isEmpty()) {
+            return false;
+        }
+        for (int attempt = 1; stopping.getCount() > 0 && !current.lost; attempt++) {
+            if (System.nanoTime() - current.since >= maxLockRenewal.toNanos()) {
+                log.warn("share consumer {}: the database has been unavailable while {} was held for {} ms; releasing "
+                        + "it and the {} records behind it (each release costs a delivery) and waiting for the database",
+                        name, coordinates(current.record), maxLockRenewal.toMillis(), held.size());
+                return false;
+            }
+            Duration pause = backoff.delay(attempt);
+            // on the handler thread, so that a probe that waits for a connection does not hold up the renewals
+            if (awaitRenewing(current, held, handlerThread.submit(() -> {
+                sleep(pause);
+                return databaseAnswers();
+            }))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Probes the database with capped backoff, without polling (polling would spend the records' deliveries). */
     private void awaitDatabase() {
         for (int attempt = 1; stopping.getCount() > 0; attempt++) {
             sleep(backoff.delay(attempt));
-            try {
-                deduplicator.checkDatabase();
-                log.info("share consumer {}: the database answers again; polling", name);
+            if (databaseAnswers()) {
                 return;
-            } catch (DatabaseUnavailableException e) {
-                metrics.databaseRetry();
-                log.warn("share consumer {}: the database is still unavailable ({}): {}", name, e.reason(),
-                        e.getMessage());
-            } catch (IllegalStateException e) {
-                metrics.databaseRetry();
-                log.error("share consumer {}: the database refuses the dedup table's work; waiting until an operator "
-                        + "fixes it: {}", name, e.getMessage());
             }
         }
+    }
+
+    private boolean databaseAnswers() {
+        try {
+            deduplicator.checkDatabase();
+            log.info("share consumer {}: the database answers again", name);
+            return true;
+        } catch (DatabaseUnavailableException e) {
+            metrics.databaseRetry();
+            log.warn("share consumer {}: the database is still unavailable ({}): {}", name, e.reason(), e.getMessage());
+        } catch (IllegalStateException e) {
+            metrics.databaseRetry();
+            log.error("share consumer {}: the database refuses the dedup table's work; waiting until an operator fixes "
+                    + "it: {}", name, e.getMessage());
+        }
+        return false;
     }
 
     private void sleep(Duration pause) {

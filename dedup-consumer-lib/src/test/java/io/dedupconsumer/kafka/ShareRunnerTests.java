@@ -12,6 +12,7 @@ import io.dedupconsumer.testkit.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -96,13 +97,15 @@ class ShareRunnerTests {
 
     @ParameterizedTest
     @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
-    void databaseOutageReleasesTheRecordsAndAppliesThemLaterWithoutDeadLetters(TestDatabase database) {
+    void databaseOutageHoldsTheRecordsWithoutSpendingTheirDeliveriesAndAppliesThemOnceItIsBack(TestDatabase database) {
         try (RunnerFixture fixture = RunnerFixture.create("share-outage", database, 1);
                 TcpProxy proxy = TcpProxy.start(database.host(), database.port());
                 HikariDataSource throughProxy = database.dataSource(fixture.databaseName, proxy.port())) {
-            fixture.shareGroup(LOCK);
+            fixture.shareGroup(Duration.ofSeconds(2)); // the outage outlasts the lock several times
             AtomicBoolean cut = new AtomicBoolean();
+            List<Short> deliveries = new CopyOnWriteArrayList<>();
             RecordHandler<String, String> handler = (record, connection) -> {
+                deliveries.add(record.deliveryCount().orElseThrow());
                 if (record.key().equals("k4") && cut.compareAndSet(false, true)) {
                     proxy.cut(); // the database goes away inside this record's transaction
                 }
@@ -116,14 +119,50 @@ class ShareRunnerTests {
 
             await().atMost(RunnerFixture.WAIT)
                     .until(() -> fixture.counter("dedup.retries", "kind", "database-unavailable") >= 3);
+            await().atMost(RunnerFixture.WAIT).until(() -> fixture.counter("dedup.share.lock.renewals") >= 2);
             assertThat(fixture.effects()).as("effects while the database is away").isEqualTo(fixture.dedupRows());
             proxy.restore();
 
             await().atMost(RunnerFixture.WAIT).until(() -> fixture.effects() == 10);
             assertThat(fixture.effectsByKey()).hasSize(10).allSatisfy((key, count) -> assertThat(count).isEqualTo(1));
             assertThat(fixture.dedupRows()).isEqualTo(10);
+            assertThat(deliveries).as("delivery counts the handler saw: held through the outage, never released")
+                    .containsOnly((short) 1);
             assertThat(fixture.deadLetters(0)).isEmpty();
             assertThat(fixture.counter("dedup.dead.letters", "reason", "FAILED")).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
+    void databaseOutageLongerThanTheRenewalBoundReleasesTheRecordsAndNeverDeadLettersThem(TestDatabase database) {
+        try (RunnerFixture fixture = RunnerFixture.create("share-outage-long", database, 1);
+                TcpProxy proxy = TcpProxy.start(database.host(), database.port());
+                HikariDataSource throughProxy = database.dataSource(fixture.databaseName, proxy.port())) {
+            fixture.shareGroup(Duration.ofSeconds(2));
+            AtomicBoolean cut = new AtomicBoolean();
+            List<Short> deliveries = new CopyOnWriteArrayList<>();
+            RecordHandler<String, String> handler = (record, connection) -> {
+                deliveries.add(record.deliveryCount().orElseThrow());
+                if (cut.compareAndSet(false, true)) {
+                    proxy.cut();
+                }
+                return RunnerFixture.EFFECT.handle(record, connection);
+            };
+            fixture.start(fixture.shareRunner(throughProxy).handler(handler).maxLockRenewal(Duration.ofSeconds(1))
+                    .retryBackoff(Duration.ofMillis(300), 1.0, Duration.ofMillis(300)).build());
+            for (int i = 0; i < 4; i++) {
+                fixture.send(0, "k" + i, "v");
+            }
+
+            await().atMost(RunnerFixture.WAIT)
+                    .until(() -> fixture.counter("dedup.retries", "kind", "database-unavailable") >= 5);
+            proxy.restore();
+
+            await().atMost(RunnerFixture.WAIT).until(() -> fixture.effects() == 4);
+            assertThat(fixture.effectsByKey()).hasSize(4).allSatisfy((key, count) -> assertThat(count).isEqualTo(1));
+            assertThat(deliveries).as("the first record, released once the hold ended, came back").contains((short) 2);
+            assertThat(fixture.deadLetters(0)).isEmpty();
         }
     }
 
