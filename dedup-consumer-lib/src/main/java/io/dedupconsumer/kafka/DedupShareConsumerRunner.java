@@ -74,9 +74,17 @@ import org.slf4j.LoggerFactory;
  *       off before its next poll; on the record's {@linkplain Builder#maxAttempts(int) last attempt}, counted by the
  *       broker's delivery count ({@link ConsumerRecord#deliveryCount()}), it is dead-lettered ({@code FAILED}) and
  *       accepted instead.</li>
- *   <li>an unavailable database {@code RELEASE}s the record and every later one of the poll, is never counted as the
- *       record's failure and never dead-letters or rejects; the runner then stops polling (so the records' delivery
- *       counts do not grow) and probes the database with capped backoff until it answers.</li>
+ *   <li>an unavailable database is never the record's failure: nothing is dead-lettered or rejected. The record and
+ *       those behind it are held, their locks renewed, while the database is probed with capped backoff, and the
+ *       record is processed again, on the same delivery, when it answers: every release would spend a delivery, and
+ *       the broker archives a record after {@code group.share.delivery.count.limit} of them. Past
+ *       {@link Builder#maxLockRenewal(Duration)} they are released, and the runner waits for the database without
+ *       polling.</li>
+ *   <li>a handler that runs longer than half the lock duration keeps its record: the locks of the record and of those
+ *       waiting behind it are renewed ({@code RENEW}) every half lock duration, up to
+ *       {@link Builder#maxLockRenewal(Duration)}; a handler stuck beyond that lets them expire, so that a hung consumer
+ *       cannot hold records forever (another consumer takes them, and finds them {@code DUPLICATE} if the first one
+ *       commits after all).</li>
  *   <li>a record whose rows another transaction holds past the deduplicator's transaction timeout (typically a
  *       second consumer holding the same record) is released and comes back, where it is {@code DUPLICATE} once the
  *       other transaction committed; it is never dead-lettered for that.</li>
@@ -84,13 +92,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What the broker decides and the runner cannot: a record is archived (skipped for good, without a dead letter)
  * once it was delivered {@code group.share.delivery.count.limit} times (5 by default); {@link Builder#maxAttempts(int)}
- * must therefore stay at or below that limit, and each database outage costs each record in hand one delivery. An
+ * must therefore stay at or below that limit. An
  * acceptance the broker refuses (the lock expired, another consumer holds the record now) is logged; the record comes
  * back, and is {@code DUPLICATE} there. Ordering is not kept: records of one partition are processed concurrently by the
  * group's consumers.
  *
- * <p>Run it on a thread of your own and call {@link #close()} from another thread to stop. One runner is one consumer;
- * run several (each on its thread, sharing one {@link Deduplicator}), more than the topic has partitions if you like.
+ * <p>Run it on a thread of your own and call {@link #close()} from another thread to stop. The transactions run on a
+ * handler thread of the runner, so that its own thread can renew locks meanwhile. One runner is one consumer; run
+ * several (each on its thread, sharing one {@link Deduplicator}), more than the topic has partitions if you like.
+ * docs/share-groups.md says what the broker does and which settings matter.
  *
  * @param <K> the record key type, as the key deserializer produces it
  * @param <V> the record value type, as the value deserializer produces it
@@ -606,21 +616,10 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
 
     private void closeClients() {
         handlerThread.shutdown();
-        try {
-            consumer.close(shutdownTimeout);
-        } catch (RuntimeException e) {
-            log.warn("share consumer {}: closing the consumer failed: {}", name, e.toString());
-        }
-        try {
-            deadLetters.close(shutdownTimeout);
-        } catch (RuntimeException e) {
-            log.warn("share consumer {}: closing the dead-letter producer failed: {}", name, e.toString());
-        }
-        try {
-            decoder.close();
-        } catch (RuntimeException e) {
-            log.warn("share consumer {}: closing the deserializers failed: {}", name, e.toString());
-        }
+        String runner = "share consumer " + name;
+        RunnerSettings.closeQuietly(log, runner, "consumer", () -> consumer.close(shutdownTimeout));
+        RunnerSettings.closeQuietly(log, runner, "dead-letter producer", () -> deadLetters.close(shutdownTimeout));
+        RunnerSettings.closeQuietly(log, runner, "deserializers", decoder::close);
         metrics.close();
         log.info("share consumer {}: runner stopped", name);
     }
@@ -651,14 +650,8 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
         MeterRegistry meterRegistry = Metrics.globalRegistry;
 
         private Builder(Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
-            if (keyDeserializer == null) {
-                throw new InvalidSettingException("keyDeserializer", null, "required; e.g. new StringDeserializer()");
-            }
-            if (valueDeserializer == null) {
-                throw new InvalidSettingException("valueDeserializer", null, "required; e.g. new StringDeserializer()");
-            }
-            this.keyDeserializer = keyDeserializer;
-            this.valueDeserializer = valueDeserializer;
+            this.keyDeserializer = RunnerSettings.deserializer("keyDeserializer", keyDeserializer);
+            this.valueDeserializer = RunnerSettings.deserializer("valueDeserializer", valueDeserializer);
         }
 
         /**
@@ -681,21 +674,11 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
 
         /** One consumer setting; see {@link #consumerProperties(Map)}. */
         public Builder<K, V> consumerProperty(String key, Object value) {
-            if (key == null || value == null) {
-                throw new InvalidSettingException("consumerProperties", value, "null key or value (" + key + ")");
-            }
+            RunnerSettings.checkConsumerProperty(key, value, "DedupShareConsumerRunner.builder");
             if (key.equals(ACKNOWLEDGEMENT_MODE) && !"explicit".equals(value.toString().trim())) {
                 throw new InvalidSettingException("consumerProperties", value, ACKNOWLEDGEMENT_MODE + "=" + value
                         + " is not allowed; the runner acknowledges each record itself, only after its database "
                         + "transaction committed. Remove the setting (the runner uses explicit)");
-            }
-            if ((key.equals(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG)
-                    || key.equals(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG))
-                    && !DedupConsumerRunner.Builder.isByteArrayDeserializer(value)) {
-                throw new InvalidSettingException("consumerProperties", value, key + "=" + value + " is not used; the runner "
-                        + "consumes bytes and deserializes each record itself, so that a record that does not "
-                        + "deserialize is dead-lettered. Pass the deserializer to "
-                        + "DedupShareConsumerRunner.builder(keyDeserializer, valueDeserializer) and remove " + key);
             }
             consumerProperties.put(key, value);
             return this;
@@ -709,13 +692,7 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
 
         /** Required. The topics to consume. Adds to earlier calls. */
         public Builder<K, V> topics(Collection<String> topics) {
-            Objects.requireNonNull(topics, "topics");
-            for (String topic : new ArrayList<>(topics)) {
-                if (topic == null || topic.isBlank()) {
-                    throw new InvalidSettingException("topics", topic, "a topic name is empty");
-                }
-                this.topics.add(topic);
-            }
+            RunnerSettings.addTopics(this.topics, topics);
             return this;
         }
 
@@ -753,13 +730,10 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
          * On which delivery a failing record is dead-lettered instead of released, counted by the broker's delivery
          * count; defaults to 5. Keep it at or below the broker's {@code group.share.delivery.count.limit} (5 by
          * default): the broker archives a record delivered that often, without a dead letter. Database outages do not
-         * count as the record's failures, but each costs the records in hand one delivery.
+         * count as the record's failures, and spend no delivery unless they outlast {@link #maxLockRenewal(Duration)}.
          */
         public Builder<K, V> maxAttempts(int maxAttempts) {
-            if (maxAttempts < 1) {
-                throw new InvalidSettingException("maxAttempts", maxAttempts, "must be at least 1, was " + maxAttempts);
-            }
-            this.maxAttempts = maxAttempts;
+            this.maxAttempts = RunnerSettings.atLeastOne("maxAttempts", maxAttempts);
             return this;
         }
 
@@ -775,47 +749,31 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
          * {@link DeadLetterBudget}.
          */
         public Builder<K, V> producerProperties(Map<String, ?> properties) {
-            Objects.requireNonNull(properties, "producerProperties");
-            if (!properties.containsKey(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                throw new InvalidSettingException("producerProperties", properties, "bootstrap.servers is required when the "
-                        + "dead-letter producer is configured explicitly; leave producerProperties unset to derive "
-                        + "them from the consumer");
-            }
-            this.producerProperties = new HashMap<>(properties);
+            this.producerProperties = RunnerSettings.producerProperties(properties);
             return this;
         }
 
         /** The longest a poll waits for records; defaults to 1 s. */
         public Builder<K, V> pollTimeout(Duration pollTimeout) {
-            if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
-                throw new InvalidSettingException("pollTimeout", pollTimeout, "must be positive, was " + pollTimeout);
-            }
-            this.pollTimeout = pollTimeout;
+            this.pollTimeout = RunnerSettings.positive("pollTimeout", pollTimeout);
             return this;
         }
 
         /**
-         * How long a record's handler may run while the runner keeps renewing its acquisition lock ({@code RENEW},
-         * Kafka 4.2) and those of the records waiting behind it; defaults to the consumer's {@code max.poll.interval.ms}
-         * (5 minutes by default). A handler that runs longer is taken for stuck: the locks are left to expire, and the
+         * How long a record's handler may run (or the database be away) while the runner keeps renewing its
+         * acquisition lock ({@code RENEW}, Kafka 4.2) and those of the records waiting behind it; defaults to the
+         * consumer's {@code max.poll.interval.ms} (5 minutes by default). A handler that runs longer is taken for stuck: the locks are left to expire, and the
          * records go to other consumers (where a record whose first transaction commits after all is
          * {@code DUPLICATE}).
          */
         public Builder<K, V> maxLockRenewal(Duration maxLockRenewal) {
-            if (maxLockRenewal == null || maxLockRenewal.isNegative()) {
-                throw new InvalidSettingException("maxLockRenewal", maxLockRenewal, "must not be negative, was "
-                        + maxLockRenewal);
-            }
-            this.maxLockRenewal = maxLockRenewal;
+            this.maxLockRenewal = RunnerSettings.notNegative("maxLockRenewal", maxLockRenewal);
             return this;
         }
 
         /** How long {@link DedupShareConsumerRunner#close()} waits for the in-flight work; defaults to 30 s. */
         public Builder<K, V> shutdownTimeout(Duration shutdownTimeout) {
-            if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
-                throw new InvalidSettingException("shutdownTimeout", shutdownTimeout, "must not be negative, was " + shutdownTimeout);
-            }
-            this.shutdownTimeout = shutdownTimeout;
+            this.shutdownTimeout = RunnerSettings.notNegative("shutdownTimeout", shutdownTimeout);
             return this;
         }
 
@@ -844,20 +802,7 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
          *     {@code group.protocol} and the classic group settings)
          */
         public DedupShareConsumerRunner<K, V> build() {
-            if (!consumerProperties.containsKey(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                throw new IllegalStateException("consumerProperties: bootstrap.servers is required");
-            }
-            Object group = consumerProperties.get(ConsumerConfig.GROUP_ID_CONFIG);
-            if (group == null || group.toString().isBlank()) {
-                throw new IllegalStateException("consumerProperties: group.id is required; it names the share group");
-            }
-            if (topics.isEmpty()) {
-                throw new IllegalStateException("topics: required; name at least one topic to consume");
-            }
-            if (deduplicator == null) {
-                throw new IllegalStateException("deduplicator: required; build one with Deduplicator.builder() on the "
-                        + "DataSource of the handler's tables");
-            }
+            RunnerSettings.checkRequired(consumerProperties, topics, deduplicator, "it names the share group");
             if (handler == null) {
                 throw new IllegalStateException("handler: required; give the RecordHandler that applies a record's "
                         + "side effect on the connection it is handed");

@@ -40,6 +40,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ShareGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -193,6 +196,18 @@ final class RunnerFixture implements AutoCloseable {
     /** Makes {@link #group} a share group reading from the start, its records locked for {@code lockDuration}. */
     void shareGroup(Duration lockDuration) {
         broker.configureShareGroup(group, lockDuration);
+    }
+
+    /** Waits until the share group {@link #group} has {@code members} consumers, each assigned this fixture's topic. */
+    void awaitShareMembers(int members) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            await().atMost(WAIT).until(() -> {
+                ShareGroupDescription description = admin.describeShareGroups(List.of(group)).describedGroups()
+                        .get(group).get();
+                return description.members().size() == members && description.members().stream()
+                        .allMatch(m -> m.assignment().topicPartitions().stream().anyMatch(p -> p.topic().equals(topic)));
+            });
+        }
     }
 
     /** Runs the runner on a thread of its own; the future ends with {@code run()}. Closed with the fixture. */

@@ -36,6 +36,7 @@ class ShareRunnerTests {
             AtomicInteger second = new AtomicInteger();
             fixture.start(fixture.shareRunner(fixture.dataSource).listener(fixture.recorderAnd(counting(first))).build());
             fixture.start(fixture.shareRunner(fixture.dataSource).listener(fixture.recorderAnd(counting(second))).build());
+            fixture.awaitShareMembers(2); // both consumers hold the one partition before the first record arrives
             for (int i = 0; i < 20; i++) {
                 fixture.send(0, "k" + i, "v" + i);
             }
