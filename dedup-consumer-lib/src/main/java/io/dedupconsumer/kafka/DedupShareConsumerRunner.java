@@ -702,7 +702,10 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
             return this;
         }
 
-        /** Required. The side effect, run in the claim's transaction only for a key seen the first time. */
+        /**
+         * Required. The side effect, run in the claim's transaction only for a key seen the first time. The record it
+         * is given carries the broker's {@link ConsumerRecord#deliveryCount()}.
+         */
         public Builder<K, V> handler(RecordHandler<K, V> handler) {
             this.handler = Objects.requireNonNull(handler, "handler");
             return this;
@@ -779,8 +782,8 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
 
         /**
          * Observes database commits ({@link RunnerListener#afterDatabaseCommit}) and dead letters
-         * ({@link RunnerListener#afterDeadLetter}); a share group has no offsets, so {@code afterOffsetCommit} is not
-         * called. Defaults to none.
+         * ({@link RunnerListener#afterDeadLetter}), on the runner's handler thread; a share group has no offsets, so
+         * {@code afterOffsetCommit} is not called. Defaults to none.
          */
         public Builder<K, V> listener(RunnerListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
