@@ -1,8 +1,5 @@
 package io.dedupconsumer.kafka;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
-import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.DedupResult;
 import io.dedupconsumer.core.Deduplicator;
 import io.dedupconsumer.core.Outcome;
@@ -22,14 +19,7 @@ public final class HaltingShareRunnerMain {
     }
 
     public static void main(String[] args) {
-        HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(args[3]);
-        pool.setUsername(args[4]);
-        pool.setPassword(args[5]);
-        pool.setMaximumPoolSize(2);
-        HikariDataSource dataSource = new HikariDataSource(pool);
-        Deduplicator deduplicator = Deduplicator.builder().consumerName(args[2]).dedupKey(DedupKey.recordKey())
-                .dataSource(dataSource).build();
+        Deduplicator deduplicator = HaltingRunnerMain.deduplicator(args[2], args[3], args[4], args[5]);
         DedupShareConsumerRunner<String, String> runner = DedupShareConsumerRunner
                 .builder(new RunnerFixture.StrictUtf8(), new RunnerFixture.StrictUtf8())
                 .consumerProperty("bootstrap.servers", args[0])

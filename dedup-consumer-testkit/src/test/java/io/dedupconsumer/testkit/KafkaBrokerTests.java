@@ -129,14 +129,10 @@ class KafkaBrokerTests {
 
     @Test
     void shareGroupRedeliversAReleasedRecordWithItsDeliveryCountAndArchivesItAtTheLimit() throws Exception {
-        String topic = this.broker.uniqueTopic("share-release", 1);
-        String group = "share-" + topic;
-        this.broker.configureShareGroup(group, Duration.ofSeconds(15));
-        send(topic, List.of("only"));
+        String topic = oneRecordShareTopic("share-release", Duration.ofSeconds(15));
 
         List<Short> deliveries = new ArrayList<>();
-        try (KafkaShareConsumer<byte[], byte[]> consumer = shareConsumer(group)) {
-            consumer.subscribe(List.of(topic));
+        try (KafkaShareConsumer<byte[], byte[]> consumer = subscribed(topic)) {
             // the broker's group.share.delivery.count.limit is 5: released a fifth time, the record is archived
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
@@ -161,15 +157,10 @@ class KafkaBrokerTests {
 
     @Test
     void shareGroupHandsARecordWhoseLockExpiredToAnotherConsumerAndRefusesTheFirstOnesLateAcceptance() throws Exception {
-        String topic = this.broker.uniqueTopic("share-lock", 1);
-        String group = "share-" + topic;
-        this.broker.configureShareGroup(group, Duration.ofSeconds(2));
-        send(topic, List.of("only"));
+        String topic = oneRecordShareTopic("share-lock", Duration.ofSeconds(2));
 
-        try (KafkaShareConsumer<byte[], byte[]> a = shareConsumer(group);
-                KafkaShareConsumer<byte[], byte[]> b = shareConsumer(group)) {
-            a.subscribe(List.of(topic));
-            b.subscribe(List.of(topic));
+        try (KafkaShareConsumer<byte[], byte[]> a = subscribed(topic);
+                KafkaShareConsumer<byte[], byte[]> b = subscribed(topic)) {
             List<ConsumerRecord<byte[], byte[]>> first = new ArrayList<>();
             List<KafkaShareConsumer<byte[], byte[]>> holder = new ArrayList<>();
             await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -204,15 +195,10 @@ class KafkaBrokerTests {
 
     @Test
     void shareGroupKeepsARenewedRecordWithItsConsumerPastTheLockAndHandsItBackOnTheNextPoll() throws Exception {
-        String topic = this.broker.uniqueTopic("share-renew", 1);
-        String group = "share-" + topic;
-        this.broker.configureShareGroup(group, Duration.ofSeconds(2));
-        send(topic, List.of("only"));
+        String topic = oneRecordShareTopic("share-renew", Duration.ofSeconds(2));
 
-        try (KafkaShareConsumer<byte[], byte[]> holder = shareConsumer(group);
-                KafkaShareConsumer<byte[], byte[]> other = shareConsumer(group)) {
-            holder.subscribe(List.of(topic));
-            other.subscribe(List.of(topic));
+        try (KafkaShareConsumer<byte[], byte[]> holder = subscribed(topic);
+                KafkaShareConsumer<byte[], byte[]> other = subscribed(topic)) {
             List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 holder.poll(Duration.ofMillis(100)).forEach(held::add);
@@ -244,12 +230,23 @@ class KafkaBrokerTests {
         }
     }
 
-    private KafkaShareConsumer<byte[], byte[]> shareConsumer(String group) {
-        Map<String, Object> props = new HashMap<>(this.broker.consumerProps(group));
+    /** A one-partition topic holding one record; its share group, {@code share-<topic>}, reads from the start. */
+    private String oneRecordShareTopic(String prefix, Duration lockDuration) throws Exception {
+        String topic = this.broker.uniqueTopic(prefix, 1);
+        this.broker.configureShareGroup("share-" + topic, lockDuration);
+        send(topic, List.of("only"));
+        return topic;
+    }
+
+    /** A consumer of the topic's share group, with explicit acknowledgement. */
+    private KafkaShareConsumer<byte[], byte[]> subscribed(String topic) {
+        Map<String, Object> props = new HashMap<>(this.broker.consumerProps("share-" + topic));
         props.remove("auto.offset.reset");
         props.remove("enable.auto.commit");
         props.put("share.acknowledgement.mode", "explicit");
-        return new KafkaShareConsumer<>(props);
+        KafkaShareConsumer<byte[], byte[]> consumer = new KafkaShareConsumer<>(props);
+        consumer.subscribe(List.of(topic));
+        return consumer;
     }
 
     private void send(String topic, List<String> values) throws Exception {
