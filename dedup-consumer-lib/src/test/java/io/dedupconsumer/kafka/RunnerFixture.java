@@ -201,7 +201,8 @@ final class RunnerFixture implements AutoCloseable {
     /** Waits until the share group {@link #group} has {@code members} consumers, each assigned this fixture's topic. */
     void awaitShareMembers(int members) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            await().atMost(WAIT).until(() -> {
+            // the group exists once its first consumer joined (GroupIdNotFoundException before)
+            await().atMost(WAIT).ignoreExceptionsInstanceOf(ExecutionException.class).until(() -> {
                 ShareGroupDescription description = admin.describeShareGroups(List.of(group)).describedGroups()
                         .get(group).get();
                 return description.members().size() == members && description.members().stream()
