@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -211,21 +210,10 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
     }
 
     private void closeClients() {
-        try {
-            consumer.close(shutdownTimeout);
-        } catch (RuntimeException e) {
-            log.warn("consumer {}: closing the consumer failed: {}", name, e.toString());
-        }
-        try {
-            deadLetters.close(shutdownTimeout);
-        } catch (RuntimeException e) {
-            log.warn("consumer {}: closing the dead-letter producer failed: {}", name, e.toString());
-        }
-        try {
-            decoder.close();
-        } catch (RuntimeException e) {
-            log.warn("consumer {}: closing the deserializers failed: {}", name, e.toString());
-        }
+        String runner = "consumer " + name;
+        RunnerSettings.closeQuietly(log, runner, "consumer", () -> consumer.close(shutdownTimeout));
+        RunnerSettings.closeQuietly(log, runner, "dead-letter producer", () -> deadLetters.close(shutdownTimeout));
+        RunnerSettings.closeQuietly(log, runner, "deserializers", decoder::close);
         metrics.close();
         log.info("consumer {}: runner stopped", name);
     }
@@ -274,14 +262,8 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
         MeterRegistry meterRegistry = Metrics.globalRegistry;
 
         private Builder(Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
-            if (keyDeserializer == null) {
-                throw new InvalidSettingException("keyDeserializer", null, "required; e.g. new StringDeserializer()");
-            }
-            if (valueDeserializer == null) {
-                throw new InvalidSettingException("valueDeserializer", null, "required; e.g. new StringDeserializer()");
-            }
-            this.keyDeserializer = keyDeserializer;
-            this.valueDeserializer = valueDeserializer;
+            this.keyDeserializer = RunnerSettings.deserializer("keyDeserializer", keyDeserializer);
+            this.valueDeserializer = RunnerSettings.deserializer("valueDeserializer", valueDeserializer);
         }
 
         /**
@@ -301,9 +283,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
 
         /** One consumer setting; see {@link #consumerProperties(Map)}. */
         public Builder<K, V> consumerProperty(String key, Object value) {
-            if (key == null || value == null) {
-                throw new InvalidSettingException("consumerProperties", value, "null key or value (" + key + ")");
-            }
+            RunnerSettings.checkConsumerProperty(key, value, "DedupConsumerRunner.builder");
             if (key.equals(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG) && Boolean.parseBoolean(value.toString().trim())) {
                 throw new InvalidSettingException("consumerProperties", value, "enable.auto.commit=true is not allowed; the "
                         + "runner commits each offset itself, only after the record's database transaction committed. "
@@ -314,20 +294,8 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
                         + "the runner would apply records of Kafka transactions that are later aborted. Remove the "
                         + "setting (the runner reads read_committed)");
             }
-            if ((key.equals(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG)
-                    || key.equals(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG)) && !isByteArrayDeserializer(value)) {
-                throw new InvalidSettingException("consumerProperties", value, key + "=" + value + " is not used; the runner "
-                        + "consumes bytes and deserializes each record itself, so that a record that does not "
-                        + "deserialize is dead-lettered instead of failing poll(). Pass the deserializer to "
-                        + "DedupConsumerRunner.builder(keyDeserializer, valueDeserializer) and remove " + key);
-            }
             consumerProperties.put(key, value);
             return this;
-        }
-
-        private static boolean isByteArrayDeserializer(Object value) {
-            return value == ByteArrayDeserializer.class || value instanceof ByteArrayDeserializer
-                    || ByteArrayDeserializer.class.getName().equals(value.toString().trim());
         }
 
         /** Required. The topics to consume. Adds to earlier calls. */
@@ -338,13 +306,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
 
         /** Required. The topics to consume. Adds to earlier calls. */
         public Builder<K, V> topics(Collection<String> topics) {
-            Objects.requireNonNull(topics, "topics");
-            for (String topic : new ArrayList<>(topics)) {
-                if (topic == null || topic.isBlank()) {
-                    throw new InvalidSettingException("topics", topic, "a topic name is empty");
-                }
-                this.topics.add(topic);
-            }
+            RunnerSettings.addTopics(this.topics, topics);
             return this;
         }
 
@@ -393,16 +355,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
          *     or a max below initial
          */
         public Builder<K, V> retryBackoff(Duration initial, double multiplier, Duration max) {
-            if (initial == null || initial.isNegative() || initial.isZero()) {
-                throw new InvalidSettingException("retryBackoff", initial, "initial must be positive, was " + initial);
-            }
-            if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
-                throw new InvalidSettingException("retryBackoff", multiplier, "multiplier must be at least 1.0, was " + multiplier);
-            }
-            if (max == null || max.compareTo(initial) < 0) {
-                throw new InvalidSettingException("retryBackoff", max, "max must be at least initial (" + initial + "), was " + max);
-            }
-            this.backoff = new Backoff(initial, multiplier, max);
+            this.backoff = Backoff.of(initial, multiplier, max);
             return this;
         }
 
@@ -411,10 +364,7 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
          * included; defaults to 5. Does not apply to an unavailable database, which is waited for without limit.
          */
         public Builder<K, V> maxAttempts(int maxAttempts) {
-            if (maxAttempts < 1) {
-                throw new InvalidSettingException("maxAttempts", maxAttempts, "must be at least 1, was " + maxAttempts);
-            }
-            this.maxAttempts = maxAttempts;
+            this.maxAttempts = RunnerSettings.atLeastOne("maxAttempts", maxAttempts);
             return this;
         }
 
@@ -437,31 +387,19 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
          * ({@link DeadLetterBudget}), so that no dead-letter send can hold the poll loop long enough to be evicted.
          */
         public Builder<K, V> producerProperties(Map<String, ?> properties) {
-            Objects.requireNonNull(properties, "producerProperties");
-            if (!properties.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                throw new InvalidSettingException("producerProperties", properties, "bootstrap.servers is required when the "
-                        + "dead-letter producer is configured explicitly; leave producerProperties unset to derive "
-                        + "them from the consumer");
-            }
-            this.producerProperties = new HashMap<>(properties);
+            this.producerProperties = RunnerSettings.producerProperties(properties);
             return this;
         }
 
         /** The longest a poll waits for records; defaults to 1 s. */
         public Builder<K, V> pollTimeout(Duration pollTimeout) {
-            if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()) {
-                throw new InvalidSettingException("pollTimeout", pollTimeout, "must be positive, was " + pollTimeout);
-            }
-            this.pollTimeout = pollTimeout;
+            this.pollTimeout = RunnerSettings.positive("pollTimeout", pollTimeout);
             return this;
         }
 
         /** How long {@link DedupConsumerRunner#close()} waits for the in-flight work and the clients; defaults to 30 s. */
         public Builder<K, V> shutdownTimeout(Duration shutdownTimeout) {
-            if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
-                throw new InvalidSettingException("shutdownTimeout", shutdownTimeout, "must not be negative, was " + shutdownTimeout);
-            }
-            this.shutdownTimeout = shutdownTimeout;
+            this.shutdownTimeout = RunnerSettings.notNegative("shutdownTimeout", shutdownTimeout);
             return this;
         }
 
@@ -502,21 +440,8 @@ public final class DedupConsumerRunner<K, V> implements Runnable, AutoCloseable 
          * @throws org.apache.kafka.common.config.ConfigException when Kafka rejects a client setting
          */
         public DedupConsumerRunner<K, V> build() {
-            if (!consumerProperties.containsKey(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                throw new IllegalStateException("consumerProperties: bootstrap.servers is required");
-            }
-            Object group = consumerProperties.get(ConsumerConfig.GROUP_ID_CONFIG);
-            if (group == null || group.toString().isBlank()) {
-                throw new IllegalStateException("consumerProperties: group.id is required; the runner commits offsets "
-                        + "as a consumer group (use the Deduplicator's consumerName, for instance)");
-            }
-            if (topics.isEmpty()) {
-                throw new IllegalStateException("topics: required; name at least one topic to consume");
-            }
-            if (deduplicator == null) {
-                throw new IllegalStateException("deduplicator: required; build one with Deduplicator.builder() on the "
-                        + "DataSource of the handler's tables");
-            }
+            RunnerSettings.checkRequired(consumerProperties, topics, deduplicator, "the runner commits offsets as a "
+                    + "consumer group (use the Deduplicator's consumerName, for instance)");
             if (handler == null && batchHandler == null) {
                 throw new IllegalStateException("handler: required; give the RecordHandler that applies a record's "
                         + "side effect on the connection it is handed (or a batchHandler for a poll's records at once)");

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.IntSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The runner's meters, tagged with the consumer name and a per-runner id (several runners of one consumer often
@@ -20,9 +21,11 @@ final class RunnerMetrics {
     private final Counter recordRetries;
     private final Counter databaseRetries;
     private final Counter timeoutRetries;
-    private final Gauge paused;
+    private final Counter lockRenewals;
+    private final @Nullable Gauge paused;
 
-    RunnerMetrics(MeterRegistry registry, String consumer, String runner, IntSupplier pausedPartitions) {
+    /** @param pausedPartitions the paused-partitions gauge's source; {@code null} for a share consumer, which has none */
+    RunnerMetrics(MeterRegistry registry, String consumer, String runner, @Nullable IntSupplier pausedPartitions) {
         this.registry = registry;
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             deadLetters.put(reason, Counter.builder("dedup.dead.letters")
@@ -40,9 +43,13 @@ final class RunnerMetrics {
                 .tag("consumer", consumer).tag("kind", "database-unavailable").register(registry);
         timeoutRetries = Counter.builder("dedup.retries").description("Records put back for a later attempt")
                 .tag("consumer", consumer).tag("kind", "timed-out").register(registry);
-        paused = Gauge.builder("dedup.runner.paused.partitions", pausedPartitions::getAsInt)
-                .description("Partitions paused while a record waits for its next attempt or the database returns")
-                .tag("consumer", consumer).tag("runner", runner).strongReference(true).register(registry);
+        lockRenewals = Counter.builder("dedup.share.lock.renewals")
+                .description("Renewals of the acquisition locks a share consumer holds while a handler runs long")
+                .tag("consumer", consumer).register(registry);
+        paused = pausedPartitions == null ? null
+                : Gauge.builder("dedup.runner.paused.partitions", pausedPartitions::getAsInt)
+                        .description("Partitions paused while a record waits for its next attempt or the database returns")
+                        .tag("consumer", consumer).tag("runner", runner).strongReference(true).register(registry);
     }
 
     void deadLettered(DeadLetterReason reason) {
@@ -69,8 +76,14 @@ final class RunnerMetrics {
         timeoutRetries.increment();
     }
 
+    void lockRenewed() {
+        lockRenewals.increment();
+    }
+
     /** Removes the per-runner gauge; the counters are shared by the consumer's runners and stay. */
     void close() {
-        registry.remove(paused);
+        if (paused != null) {
+            registry.remove(paused);
+        }
     }
 }

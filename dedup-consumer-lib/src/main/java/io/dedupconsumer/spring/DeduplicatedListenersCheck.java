@@ -28,7 +28,9 @@ final class DeduplicatedListenersCheck implements SmartLifecycle {
                     + "deduplication: their container factory did not apply the container post-processor that wraps "
                     + "them in the dedup transaction, or their message listener was replaced afterwards. Use a "
                     + "ConcurrentKafkaListenerContainerFactory (or another AbstractKafkaListenerContainerFactory) for "
-                    + "them, and do not replace the container's message listener");
+                    + "them, and do not replace the container's message listener. Share-group listeners "
+                    + "(ShareKafkaListenerContainerFactory) are not deduplicated by @Deduplicated yet: consume a share "
+                    + "group with io.dedupconsumer.kafka.DedupShareConsumerRunner");
         }
         running = true;
     }

@@ -25,15 +25,19 @@ public final class HaltingRunnerMain {
     private HaltingRunnerMain() {
     }
 
-    public static void main(String[] args) {
+    /** The deduplicator of a child process: consumer {@code group}, keyed by the record key, on a small pool. */
+    static Deduplicator deduplicator(String group, String jdbcUrl, String user, String password) {
         HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(args[4]);
-        pool.setUsername(args[5]);
-        pool.setPassword(args[6]);
+        pool.setJdbcUrl(jdbcUrl);
+        pool.setUsername(user);
+        pool.setPassword(password);
         pool.setMaximumPoolSize(2);
-        HikariDataSource dataSource = new HikariDataSource(pool);
-        Deduplicator deduplicator = Deduplicator.builder().consumerName(args[2]).dedupKey(DedupKey.recordKey())
-                .dataSource(dataSource).build();
+        return Deduplicator.builder().consumerName(group).dedupKey(DedupKey.recordKey())
+                .dataSource(new HikariDataSource(pool)).build();
+    }
+
+    public static void main(String[] args) {
+        Deduplicator deduplicator = deduplicator(args[2], args[4], args[5], args[6]);
         DedupConsumerRunner<String, String> runner = DedupConsumerRunner
                 .builder(new RunnerFixture.StrictUtf8(), new RunnerFixture.StrictUtf8())
                 .consumerProperties(RunnerCrashTests.consumerProperties(args[0], args[2], args[3]))

@@ -40,6 +40,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ShareGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -169,8 +172,47 @@ final class RunnerFixture implements AutoCloseable {
                 .meterRegistry(registry);
     }
 
+    /**
+     * A consumer of the share group named {@link #group} on this fixture's topic and {@code ds}, recording into
+     * {@link #seen}; call {@link #shareGroup(Duration)} before starting it. It acquires at most two records a poll, so
+     * that several consumers of one partition each get some.
+     */
+    DedupShareConsumerRunner.Builder<String, String> shareRunner(DataSource ds) {
+        return DedupShareConsumerRunner.builder(new StrictUtf8(), new StrictUtf8())
+                .consumerProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers())
+                .consumerProperty(ConsumerConfig.GROUP_ID_CONFIG, group)
+                .consumerProperty(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit")
+                .consumerProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2)
+                .topics(topic)
+                .deduplicator(deduplicator(ds))
+                .handler(EFFECT)
+                .retryBackoff(Duration.ofMillis(50), 2.0, Duration.ofMillis(500))
+                .pollTimeout(Duration.ofMillis(100))
+                .shutdownTimeout(Duration.ofSeconds(10))
+                .listener(recorder)
+                .meterRegistry(registry);
+    }
+
+    /** Makes {@link #group} a share group reading from the start, its records locked for {@code lockDuration}. */
+    void shareGroup(Duration lockDuration) {
+        broker.configureShareGroup(group, lockDuration);
+    }
+
+    /** Waits until the share group {@link #group} has {@code members} consumers, each assigned this fixture's topic. */
+    void awaitShareMembers(int members) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            // the group exists once its first consumer joined (GroupIdNotFoundException before)
+            await().atMost(WAIT).ignoreExceptionsInstanceOf(ExecutionException.class).until(() -> {
+                ShareGroupDescription description = admin.describeShareGroups(List.of(group)).describedGroups()
+                        .get(group).get();
+                return description.members().size() == members && description.members().stream()
+                        .allMatch(m -> m.assignment().topicPartitions().stream().anyMatch(p -> p.topic().equals(topic)));
+            });
+        }
+    }
+
     /** Runs the runner on a thread of its own; the future ends with {@code run()}. Closed with the fixture. */
-    CompletableFuture<Void> start(DedupConsumerRunner<?, ?> runner) {
+    <R extends Runnable & AutoCloseable> CompletableFuture<Void> start(R runner) {
         CompletableFuture<Void> run = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {

@@ -14,6 +14,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -24,6 +26,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -110,7 +113,17 @@ public final class KafkaBroker {
                 Map.entry("group.consumer.min.session.timeout.ms", "6000"),
                 Map.entry("group.consumer.session.timeout.ms", "10000"),
                 Map.entry("group.consumer.min.heartbeat.interval.ms", "500"),
-                Map.entry("group.consumer.heartbeat.interval.ms", "1000")));
+                Map.entry("group.consumer.heartbeat.interval.ms", "1000"),
+                // share groups (KIP-932, production-ready in 4.2): on by the share.version feature a 4.2 cluster is
+                // formatted with; the share coordinator's state topic fits one broker, sessions and locks short for tests
+                Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+                Map.entry("share.coordinator.state.topic.min.isr", "1"),
+                Map.entry("share.coordinator.state.topic.num.partitions", "3"),
+                Map.entry("group.share.min.session.timeout.ms", "6000"),
+                Map.entry("group.share.session.timeout.ms", "10000"),
+                Map.entry("group.share.min.heartbeat.interval.ms", "500"),
+                Map.entry("group.share.heartbeat.interval.ms", "1000"),
+                Map.entry("group.share.min.record.lock.duration.ms", "1000")));
         embedded.afterPropertiesSet();
         // the KRaft test kit reports "localhost:<port>"; the listener is bound to 127.0.0.1 only, so say so
         KafkaBroker broker = new KafkaBroker(embedded.getBrokersAsString().replace("localhost:", "127.0.0.1:"));
@@ -365,6 +378,35 @@ public final class KafkaBroker {
         }
         catch (ExecutionException | TimeoutException ex) {
             throw new IllegalStateException("Could not read offsets of group " + groupId, ex);
+        }
+    }
+
+    /**
+     * Configures a share group (KIP-932) before its consumers start: {@code share.auto.offset.reset=earliest}, so
+     * that records sent before the first consumer joined are delivered (the broker's default is {@code latest}), and
+     * the acquisition lock duration of its records ({@code share.record.lock.duration.ms}; this broker accepts 1 s to
+     * 60 s). Share groups are configured on the broker as a {@code GROUP} config resource, not by their consumers.
+     *
+     * @param groupId the share group
+     * @param lockDuration how long a delivered record stays acquired by its consumer before the broker hands it out
+     *     again
+     */
+    public void configureShareGroup(String groupId, Duration lockDuration) {
+        ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
+        List<AlterConfigOp> ops = List.of(
+                new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET),
+                new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms",
+                        Long.toString(lockDuration.toMillis())), AlterConfigOp.OpType.SET));
+        try (Admin admin = admin()) {
+            admin.incrementalAlterConfigs(Map.of(group, ops)).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while configuring share group " + groupId, ex);
+        }
+        catch (ExecutionException | TimeoutException ex) {
+            throw new IllegalStateException("Could not configure share group " + groupId + " (share groups need a "
+                    + "Kafka 4.2 broker, or share.version=1 on 4.1)", ex);
         }
     }
 
