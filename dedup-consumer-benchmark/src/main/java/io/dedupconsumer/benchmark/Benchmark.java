@@ -100,8 +100,10 @@ final class Benchmark {
         } else {
             try (ScenarioDatabase db = ScenarioDatabase.create(database, "bench_" + scenario.name(),
                     workload.partitionCount(), settings.urlParameters(scenario, database))) {
-                timing = ConsumerRun.run(broker, workload, limit, group, processors(scenario, db, group),
-                        settings.runTimeout());
+                timing = scenario.spring()
+                        ? SpringRun.run(broker, workload, limit, group, scenario, db, settings.runTimeout())
+                        : ConsumerRun.run(broker, workload, limit, group, processors(scenario, db, group),
+                                settings.runTimeout());
                 check = RunResult.Check.of(scenario, timing.records(), db.totals(), expected);
             }
         }
@@ -170,6 +172,8 @@ final class Benchmark {
                 };
             }
             case CONSUME_ONLY -> throw new IllegalArgumentException("consume-only runs without a database");
+            case SPRING_UNSAFE_RECORD, SPRING_DEDUP_RECORD, SPRING_UNSAFE_BATCH, SPRING_DEDUP_BATCH ->
+                    throw new IllegalArgumentException(scenario + " runs in a Spring listener container (SpringRun)");
         };
     }
 

@@ -25,7 +25,18 @@ enum Scenario {
      * as one JDBC batch (the same statements as the unsafe JDBC batch); on MariaDB with
      * {@code rewriteBatchedStatements=true}. Compared with the best unsafe JDBC batch.
      */
-    DEDUP_BATCH_JDBC("dedup, tx/poll, JDBC-batched handler", false, true);
+    DEDUP_BATCH_JDBC("dedup, tx/poll, JDBC-batched handler", false, true),
+    /** A plain spring-kafka record listener, {@code @Transactional}, no dedup: the baseline of the next. */
+    SPRING_UNSAFE_RECORD("Spring, unsafe, tx/record", true, true),
+    /** A Spring {@code @Deduplicated} record listener: claim and effect in one transaction per record. */
+    SPRING_DEDUP_RECORD("Spring @Deduplicated, tx/record", true, true),
+    /**
+     * A plain spring-kafka batch listener, {@code @Transactional}, with two {@code JdbcTemplate.batchUpdate}s per poll
+     * (on MariaDB with {@code rewriteBatchedStatements=true}), no dedup: the baseline of the next.
+     */
+    SPRING_UNSAFE_BATCH("Spring batch, unsafe, tx/poll, batchUpdate", false, true),
+    /** A Spring {@code @Deduplicated} batch listener: the poll's new records in one call, two {@code batchUpdate}s. */
+    SPRING_DEDUP_BATCH("Spring @Deduplicated batch, tx/poll, batchUpdate", false, true);
 
     private final String label;
     private final boolean perRecord;
@@ -51,7 +62,14 @@ enum Scenario {
     }
 
     boolean deduplicates() {
-        return this == DEDUP_RECORD || this == DEDUP_BATCH || this == DEDUP_BATCH_JDBC;
+        return this == DEDUP_RECORD || this == DEDUP_BATCH || this == DEDUP_BATCH_JDBC || this == SPRING_DEDUP_RECORD
+                || this == SPRING_DEDUP_BATCH;
+    }
+
+    /** Whether it runs in a spring-kafka listener container of its own ({@link SpringRun}), not in {@link ConsumerRun}. */
+    boolean spring() {
+        return this == SPRING_UNSAFE_RECORD || this == SPRING_DEDUP_RECORD || this == SPRING_UNSAFE_BATCH
+                || this == SPRING_DEDUP_BATCH;
     }
 
     boolean runsOn(Database database) {
@@ -60,7 +78,8 @@ enum Scenario {
 
     /** The JDBC URL parameters the scenario's pool needs on {@code database}. */
     String urlParameters(Database database) {
-        boolean rewrite = this == UNSAFE_BATCH_JDBC_REWRITE || this == DEDUP_BATCH_JDBC;
+        boolean rewrite = this == UNSAFE_BATCH_JDBC_REWRITE || this == DEDUP_BATCH_JDBC || this == SPRING_UNSAFE_BATCH
+                || this == SPRING_DEDUP_BATCH;
         return rewrite && database == Database.MARIADB ? "rewriteBatchedStatements=true" : "";
     }
 
@@ -71,6 +90,8 @@ enum Scenario {
             case DEDUP_BATCH, UNSAFE_BATCH_JDBC -> UNSAFE_BATCH;
             case UNSAFE_BATCH_JDBC_REWRITE -> UNSAFE_BATCH_JDBC;
             case DEDUP_BATCH_JDBC -> database == Database.MARIADB ? UNSAFE_BATCH_JDBC_REWRITE : UNSAFE_BATCH_JDBC;
+            case SPRING_DEDUP_RECORD -> SPRING_UNSAFE_RECORD;
+            case SPRING_DEDUP_BATCH -> SPRING_UNSAFE_BATCH;
             default -> null;
         };
     }

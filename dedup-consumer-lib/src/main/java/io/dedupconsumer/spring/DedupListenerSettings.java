@@ -78,7 +78,10 @@ public final class DedupListenerSettings {
         return conflictPolicy;
     }
 
-    /** Whether a batch listener's poll batch is claimed and committed in one transaction (else one per record). */
+    /**
+     * Whether a batch listener's poll batch is claimed and committed in one transaction, the method called once with
+     * all its newly claimed records (else one transaction and one call per record).
+     */
     public boolean oneTransactionPerBatch() {
         return oneTransactionPerBatch;
     }

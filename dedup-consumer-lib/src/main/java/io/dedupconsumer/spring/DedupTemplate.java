@@ -1,5 +1,6 @@
 package io.dedupconsumer.spring;
 
+import io.dedupconsumer.core.BatchHandler;
 import io.dedupconsumer.core.BatchResult;
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DatabaseUnavailableException;
@@ -74,7 +75,26 @@ public final class DedupTemplate {
      *     (those that committed in the same transaction are then duplicates)
      */
     public <K, V> BatchResult processBatch(List<? extends ConsumerRecord<K, V>> records, RecordHandler<K, V> handler) {
-        BatchResult batch = deduplicator.processBatch(records, handler);
+        return completed(records, deduplicator.processBatch(records, handler));
+    }
+
+    /**
+     * Processes a poll batch in one transaction with the handler called once for all the records whose keys it newly
+     * claimed (see {@link Deduplicator#processBatchInOneCall}), so that the handler can send its statements as one
+     * JDBC batch; returns when every record committed. When the handler throws, the batch is halved and redone until
+     * the failing record is alone: the records before it commit, and it is reported as below, so that the error
+     * handler retries and dead-letters that record only.
+     *
+     * @return the results of all records
+     * @throws BatchListenerFailedException naming the first record that is not done, as {@link #processBatch} does
+     */
+    public <K, V> BatchResult processBatchInOneCall(List<? extends ConsumerRecord<K, V>> records,
+            BatchHandler<K, V> handler) {
+        return completed(records, deduplicator.processBatchInOneCall(records, handler));
+    }
+
+    /** The batch when every record is done; else the first record that is not, for the container's error handler. */
+    private BatchResult completed(List<? extends ConsumerRecord<?, ?>> records, BatchResult batch) {
         List<DedupResult> results = batch.results();
         for (int i = 0; i < results.size(); i++) {
             RuntimeException unprocessable = unprocessable(records.get(i), results.get(i));

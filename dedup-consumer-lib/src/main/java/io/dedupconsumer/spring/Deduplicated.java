@@ -15,8 +15,17 @@ import java.lang.annotation.Target;
  * <p>Write through the application's {@code DataSource} ({@code JdbcTemplate}, {@code @Transactional} with the
  * default propagation): those writes join the dedup transaction. Return {@code void} (the record is
  * {@code PROCESSED}) or a {@link io.dedupconsumer.core.HandlerResult} to record a business refusal
- * ({@code REJECTED}) that commits instead of being retried. Batch listeners ({@code @KafkaListener(batch = "true")})
- * are called once per new record, with a one-element list, all in one transaction per poll batch.
+ * ({@code REJECTED}) that commits instead of being retried.
+ *
+ * <p>A batch listener ({@code @KafkaListener(batch = "true")}) is called once per poll batch, in one transaction with
+ * the claims, with exactly the records whose keys were newly claimed (duplicates, conflicts and invalid records
+ * removed), as a {@code List<ConsumerRecord<K, V>>} or a {@code List<V>} of payloads, so that it can write them with
+ * one {@code jdbcTemplate.batchUpdate}. It returns {@code void} (all {@code PROCESSED}) or a
+ * {@code List<HandlerResult>}, one per record in the order given (a list of another size fails the records instead
+ * of being guessed at). When it throws, the records are halved and the method called again on each half until the
+ * failing record is alone: the others commit once each, and only that record is retried and then dead-lettered.
+ * With {@code dedup.batch.one-transaction=false} it is called once per new record, with a one-element list, each in
+ * its own transaction.
  *
  * <p>On a class-level {@code @KafkaListener}, put it on the class: its one container claims each record before a
  * {@code @KafkaHandler} is chosen, so every handler is deduplicated alike (marking only some handlers is refused).

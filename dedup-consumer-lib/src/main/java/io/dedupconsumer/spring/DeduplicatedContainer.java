@@ -2,6 +2,8 @@ package io.dedupconsumer.spring;
 
 import io.dedupconsumer.kafka.DeadLetterBudget;
 import io.dedupconsumer.core.DedupKey;
+import io.dedupconsumer.core.HandlerResult;
+import java.lang.reflect.Method;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -50,6 +52,7 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
 
     private final ConfigurableListableBeanFactory beanFactory;
     private final String name;
+    private final @Nullable Method method;
     private final Deduplicated deduplicated;
     private final String ownPostProcessor;
     private final String containerFactory;
@@ -58,12 +61,14 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
 
     /**
      * @param name the listener as users know it ({@code Class.method}, or the class of a class-level listener)
+     * @param method the listener method, or {@code null} for a class-level listener
      * @param ownPostProcessor the container post-processor the listener names itself, run first
      */
-    DeduplicatedContainer(ConfigurableListableBeanFactory beanFactory, String name, Deduplicated deduplicated,
-            String ownPostProcessor, String containerFactory) {
+    DeduplicatedContainer(ConfigurableListableBeanFactory beanFactory, String name, @Nullable Method method,
+            Deduplicated deduplicated, String ownPostProcessor, String containerFactory) {
         this.beanFactory = beanFactory;
         this.name = name;
+        this.method = method;
         this.deduplicated = deduplicated;
         this.ownPostProcessor = ownPostProcessor;
         this.containerFactory = containerFactory;
@@ -110,6 +115,13 @@ final class DeduplicatedContainer implements ContainerPostProcessor<Object, Obje
             if (batch.wantsPollResult()) {
                 throw new IllegalStateException(listener + " takes ConsumerRecords; a deduplicated batch listener "
                         + "takes a List (of ConsumerRecord, Message or payload)");
+            }
+            if (settings.oneTransactionPerBatch() && method != null
+                    && HandlerResult.class.isAssignableFrom(method.getReturnType())) {
+                throw new IllegalStateException(listener + " returns one HandlerResult, but a deduplicated batch "
+                        + "listener is called once with all the poll's newly claimed records; declare it to return "
+                        + "List<HandlerResult> (one per record, in order) or void, or set dedup.batch.one-transaction=false "
+                        + "to have it called record by record");
             }
             wrapper = new DeduplicatingBatchListener<>((BatchMessageListener<Object, Object>) batch, template,
                     settings.oneTransactionPerBatch());

@@ -56,7 +56,8 @@ final class DeduplicatedListenerEnhancer implements AnnotationEnhancer, BeanFact
             return attributes;
         }
         String postProcessor = "dedupContainerPostProcessor#" + count.getAndIncrement() + "(" + name + ")";
-        DeduplicatedContainer container = new DeduplicatedContainer(beanFactory, name, deduplicated,
+        DeduplicatedContainer container = new DeduplicatedContainer(beanFactory, name,
+                element instanceof Method method ? method : null, deduplicated,
                 (String) attributes.get(CONTAINER_POST_PROCESSOR), (String) attributes.get("containerFactory"));
         containers.add(container);
         beanFactory.registerSingleton(postProcessor, container);

@@ -1,7 +1,7 @@
 package io.dedupconsumer.spring;
 
+import io.dedupconsumer.core.BatchHandler;
 import io.dedupconsumer.core.RecordHandler;
-import io.dedupconsumer.spring.DedupTemplate;
 import java.util.List;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -16,10 +16,18 @@ import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.kafka.support.serializer.SerializationUtils;
 
 /**
- * Wraps a batch listener: the poll batch is claimed and processed in one transaction (or one per record), the
- * listener method being called once per newly claimed record with a one-element list, so that a failing record can
- * be told apart from the others. The first record that cannot be done is reported with
- * {@link BatchListenerFailedException}; the error handler commits exactly the records before it.
+ * Wraps a batch listener. In one transaction per poll (the default), the poll batch's keys are claimed together and
+ * the listener method is called <em>once</em>, on the claim's transaction, with the list of the records whose keys
+ * were newly claimed (duplicates, conflicts and invalid records already removed), so that it can send its
+ * statements as one JDBC batch ({@code jdbcTemplate.batchUpdate}); it may return a {@code List<HandlerResult>}, one
+ * per record in order. When it throws, the transaction rolls back and the deduplicator halves the records and calls
+ * it again on each half until the failing record is alone; the records before it commit, and that record is reported
+ * with {@link BatchListenerFailedException}, so that the error handler commits exactly the records before it and
+ * retries (then dead-letters) it alone. In one transaction per record, the method is called once per newly claimed
+ * record with a one-element list.
+ *
+ * <p>A batch listener is also given undeserializable records (a {@code null} value and the exception in a header):
+ * the records before the first of them are processed, then it is handed to the error handler, which dead-letters it.
  */
 final class DeduplicatingBatchListener<K, V> extends AbstractDelegatingMessageListenerAdapter<BatchMessageListener<K, V>>
         implements BatchAcknowledgingConsumerAwareMessageListener<K, V> {
@@ -38,8 +46,6 @@ final class DeduplicatingBatchListener<K, V> extends AbstractDelegatingMessageLi
     @Override
     public void onMessage(List<ConsumerRecord<K, V>> records, @Nullable Acknowledgment acknowledgment,
             @Nullable Consumer<?, ?> consumer) {
-        // A batch listener receives undeserializable records too (with a null value and the exception in a header):
-        // process the records before the first of them, then hand it to the error handler, which dead-letters it.
         int poison = -1;
         DeserializationException deserialization = null;
         for (int i = 0; i < records.size() && deserialization == null; i++) {
@@ -47,11 +53,13 @@ final class DeduplicatingBatchListener<K, V> extends AbstractDelegatingMessageLi
             poison = i;
         }
         List<ConsumerRecord<K, V>> processable = deserialization == null ? records : records.subList(0, poison);
-        RecordHandler<K, V> handler = (record, connection) ->
-                ListenerInvocation.run(() -> invoke(List.of(record), acknowledgment, consumer));
         if (oneTransaction) {
-            template.processBatch(processable, handler);
+            BatchHandler<K, V> handler = (fresh, connection) ->
+                    ListenerInvocation.runBatch(() -> invoke(fresh, acknowledgment, consumer), fresh.size());
+            template.processBatchInOneCall(processable, handler);
         } else {
+            RecordHandler<K, V> handler = (record, connection) ->
+                    ListenerInvocation.run(() -> invoke(List.of(record), acknowledgment, consumer));
             for (ConsumerRecord<K, V> record : processable) {
                 try {
                     template.process(record, handler);

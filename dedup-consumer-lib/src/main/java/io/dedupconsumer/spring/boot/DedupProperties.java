@@ -219,8 +219,9 @@ public final class DedupProperties implements InitializingBean {
     /** How batch listeners are processed. */
     public static final class Batch {
         /**
-         * One transaction per poll batch (claims in a few statements: the throughput path); false for one
-         * transaction per record (shorter lock hold times).
+         * One transaction per poll batch, the listener method called once with all its newly claimed records (claims
+         * in a few statements, the method's writes in one JDBC batch: the throughput path); false for one transaction
+         * and one call per record (shorter lock hold times).
          */
         private boolean oneTransaction = true;
 

@@ -3,7 +3,9 @@ package io.dedupconsumer.spring.boot;
 import static io.dedupconsumer.spring.boot.EndToEnd.TIMEOUT;
 import static io.dedupconsumer.spring.boot.EndToEnd.committed;
 import static io.dedupconsumer.spring.boot.EndToEnd.event;
+import static io.dedupconsumer.spring.boot.EndToEnd.header;
 import static io.dedupconsumer.spring.boot.EndToEnd.send;
+import static io.dedupconsumer.spring.boot.EndToEnd.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,7 +16,6 @@ import io.dedupconsumer.testkit.TestDatabase;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -266,14 +267,4 @@ class DeduplicatedListenerTests {
     private List<String> effects() {
         return jdbc.queryForList("SELECT event_id FROM effect", String.class);
     }
-
-    private static String text(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private static String header(ConsumerRecord<?, ?> record, String name) {
-        var header = record.headers().lastHeader(name);
-        return header == null ? null : text(header.value());
-    }
-
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -100,5 +101,15 @@ final class EndToEnd {
     static Callable<Long> committed(KafkaBroker broker, String group, String topic) {
         return () -> broker.committedOffsets(group, topic).entrySet().stream()
                 .filter(e -> e.getKey().partition() == 0).map(Map.Entry::getValue).findFirst().orElse(-1L);
+    }
+
+    static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** The last value of a header as UTF-8 text, or {@code null}. */
+    static String header(ConsumerRecord<?, ?> record, String name) {
+        var header = record.headers().lastHeader(name);
+        return header == null ? null : text(header.value());
     }
 }
