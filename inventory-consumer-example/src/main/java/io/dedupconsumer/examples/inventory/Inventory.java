@@ -26,7 +26,7 @@ import org.springframework.stereotype.Component;
 final class Inventory {
 
     private static final String APPLIED = "APPLIED";
-    /** Deductions ({@code delta < 0}, {@code required = -delta}) and restocks ({@code required = 0}) in one shape. */
+    /** For a JDBC batch: deductions ({@code -q, sku, q}) and restocks ({@code q, sku, 0}) in one statement. */
     private static final String MOVE_STOCK = "UPDATE stock SET available = available + ? WHERE sku = ? AND available >= ?";
     private static final String LEDGER_ROW = "INSERT INTO stock_ledger (event_id, entry_type, order_id, sku, quantity,"
             + " delta, result) VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -122,7 +122,8 @@ final class Inventory {
     }
 
     private Decision deduct(StockEvent event) {
-        int taken = jdbc.update(MOVE_STOCK, -event.quantity(), event.sku(), event.quantity());
+        int taken = jdbc.update("UPDATE stock SET available = available - ? WHERE sku = ? AND available >= ?",
+                event.quantity(), event.sku(), event.quantity());
         if (taken == 1) {
             ledger(event, event.quantity(), -event.quantity(), APPLIED);
             return Decision.APPLIED;
@@ -163,7 +164,7 @@ final class Inventory {
     }
 
     private Decision restock(StockEvent event) {
-        int added = jdbc.update(MOVE_STOCK, event.quantity(), event.sku(), 0);
+        int added = jdbc.update("UPDATE stock SET available = available + ? WHERE sku = ?", event.quantity(), event.sku());
         if (added == 0) {
             return unknownSku(event);
         }
