@@ -77,12 +77,14 @@ class ArchitectureTests {
                 .should().dependOnClassesThat().resideInAPackage("io.dedupconsumer.spring.boot").check(library);
     }
 
+    /** BatchedStatements prepares the user's own statements; it writes no SQL of its own. */
     @Test
     void sqlIsWrittenOnlyWhereEachDatabasesDifferencesLive() {
         noClasses().that().resideInAPackage("io.dedupconsumer..")
                 .and().doNotHaveSimpleName("ClaimStore").and().doNotHaveSimpleName("DatabaseClaims")
                 .and().doNotHaveSimpleName("MySqlClaims").and().doNotHaveSimpleName("PostgreSqlClaims")
                 .and().doNotHaveSimpleName("H2Claims").and().doNotHaveSimpleName("RetentionStatements")
+                .and().doNotHaveSimpleName("BatchedStatements")
                 .should().callMethod(java.sql.Connection.class, "prepareStatement", String.class)
                 .orShould().callMethod(java.sql.Connection.class, "createStatement")
                 .check(library);

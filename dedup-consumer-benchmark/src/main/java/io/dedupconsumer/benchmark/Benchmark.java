@@ -1,6 +1,7 @@
 package io.dedupconsumer.benchmark;
 
 import io.dedupconsumer.core.BatchHandler;
+import io.dedupconsumer.core.BatchedStatements;
 import io.dedupconsumer.core.BatchResult;
 import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.Deduplicator;
@@ -100,6 +101,9 @@ final class Benchmark {
         } else {
             try (ScenarioDatabase db = ScenarioDatabase.create(database, "bench_" + scenario.name(),
                     workload.partitionCount(), settings.urlParameters(scenario, database))) {
+                if (scenario == Scenario.DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX) {
+                    db.dropClaimTimeIndex();
+                }
                 timing = scenario.spring()
                         ? SpringRun.run(broker, workload, limit, group, scenario, db, settings.runTimeout())
                         : ConsumerRun.run(broker, workload, limit, group, processors(scenario, db, group),
@@ -166,6 +170,16 @@ final class Benchmark {
                 };
                 yield () -> batch -> {
                     BatchResult result = deduplicator.processBatchInOneCall(batch, jdbcBatch);
+                    if (!result.complete()) {
+                        throw result.failure();
+                    }
+                };
+            }
+            case DEDUP_BATCH_STATEMENTS, DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX -> {
+                Deduplicator deduplicator = deduplicator(db, group);
+                BatchedStatements<byte[], byte[]> fastPath = BatchedStatements.of(SideEffect::declare);
+                yield () -> batch -> {
+                    BatchResult result = deduplicator.processBatchInOneCall(batch, fastPath);
                     if (!result.complete()) {
                         throw result.failure();
                     }

@@ -63,7 +63,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     int probeSeconds;
 
     @Option(names = "--soak-records", defaultValue = "0",
-            description = "Instead of the benchmark: a heap soak of dedup tx/poll over this many distinct keys.")
+            description = "Instead of the benchmark: a heap soak of the batched fast path over this many distinct keys.")
     int soakRecords;
 
     @Option(names = "--soak-sample-seconds", defaultValue = "10",

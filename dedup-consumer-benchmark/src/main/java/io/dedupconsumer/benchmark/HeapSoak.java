@@ -1,6 +1,7 @@
 package io.dedupconsumer.benchmark;
 
 import io.dedupconsumer.core.BatchResult;
+import io.dedupconsumer.core.BatchedStatements;
 import io.dedupconsumer.core.Deduplicator;
 import io.dedupconsumer.testkit.KafkaBroker;
 import java.lang.management.ManagementFactory;
@@ -18,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A long batched-dedup run over many distinct keys that samples the heap after a full GC at fixed intervals. The
+ * A long batched-dedup run (the fast path: {@link Scenario#DEDUP_BATCH_STATEMENTS}) over many distinct keys that samples the heap after a full GC at fixed intervals. The
  * dedup state lives in the database only; if the core kept anything per key (a cache, a set of seen keys), the
  * retained heap would grow with the records processed, which this shows.
  */
@@ -41,7 +42,7 @@ final class HeapSoak {
 
         String markdown() {
             StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-                    "Heap soak: dedup tx/poll on %s, 1 partition, %,d distinct keys, %,.0f records/s.%n%n"
+                    "Heap soak: dedup tx/poll, batched statements (fast path) on %s, 1 partition, %,d distinct keys, %,.0f records/s.%n%n"
                             + "| time s | records committed | heap after full GC MiB |%n|---:|---:|---:|%n",
                     database.label(), records, recordsPerSecond));
             for (Sample sample : samples) {
@@ -65,8 +66,9 @@ final class HeapSoak {
         AtomicLong committed = new AtomicLong();
         List<Sample> samples = new ArrayList<>();
         String group = "bench-soak-" + UUID.randomUUID();
-        SideEffect sideEffect = new SideEffect();
-        try (ScenarioDatabase db = ScenarioDatabase.create(database, "bench_soak", 1, "")) {
+        BatchedStatements<byte[], byte[]> fastPath = BatchedStatements.of(SideEffect::declare);
+        try (ScenarioDatabase db = ScenarioDatabase.create(database, "bench_soak", 1,
+                Scenario.DEDUP_BATCH_STATEMENTS.urlParameters(database))) {
             Deduplicator deduplicator = Benchmark.deduplicator(db, group);
             long started = System.nanoTime();
             Runnable sample = () -> {
@@ -88,7 +90,7 @@ final class HeapSoak {
             try {
                 sampler.scheduleAtFixedRate(sample, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
                 timing = ConsumerRun.run(broker, workload, records, group, () -> batch -> {
-                    BatchResult result = deduplicator.processBatch(batch, sideEffect);
+                    BatchResult result = deduplicator.processBatchInOneCall(batch, fastPath);
                     if (!result.complete()) {
                         throw result.failure();
                     }

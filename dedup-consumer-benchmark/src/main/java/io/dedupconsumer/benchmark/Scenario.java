@@ -26,6 +26,17 @@ enum Scenario {
      * {@code rewriteBatchedStatements=true}. Compared with the best unsafe JDBC batch.
      */
     DEDUP_BATCH_JDBC("dedup, tx/poll, JDBC-batched handler", false, true),
+    /**
+     * The library's fast path: the per-record side effect written as a {@code StatementHandler} (its statements
+     * declared, the credit's row count deciding the outcome), sent by {@code BatchedStatements} as JDBC batches; the
+     * same URL parameters as {@link #DEDUP_BATCH_JDBC}. Compared with the best unsafe JDBC batch.
+     */
+    DEDUP_BATCH_STATEMENTS("dedup, tx/poll, batched statements (fast path)", false, true),
+    /**
+     * {@link #DEDUP_BATCH_STATEMENTS} on a claim table without its {@code processed_at} index (which only the
+     * retention's purge uses): what that index costs the hot path. Compared with the same scenario with the index.
+     */
+    DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX("fast path, claim table without processed_at index", false, true),
     /** A plain spring-kafka record listener, {@code @Transactional}, no dedup: the baseline of the next. */
     SPRING_UNSAFE_RECORD("Spring, unsafe, tx/record", true, true),
     /** A Spring {@code @Deduplicated} record listener: claim and effect in one transaction per record. */
@@ -62,8 +73,8 @@ enum Scenario {
     }
 
     boolean deduplicates() {
-        return this == DEDUP_RECORD || this == DEDUP_BATCH || this == DEDUP_BATCH_JDBC || this == SPRING_DEDUP_RECORD
-                || this == SPRING_DEDUP_BATCH;
+        return this == DEDUP_RECORD || this == DEDUP_BATCH || this == DEDUP_BATCH_JDBC || this == DEDUP_BATCH_STATEMENTS
+                || this == DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX || this == SPRING_DEDUP_RECORD || this == SPRING_DEDUP_BATCH;
     }
 
     /** Whether it runs in a spring-kafka listener container of its own ({@link SpringRun}), not in {@link ConsumerRun}. */
@@ -78,8 +89,8 @@ enum Scenario {
 
     /** The JDBC URL parameters the scenario's pool needs on {@code database}. */
     String urlParameters(Database database) {
-        boolean rewrite = this == UNSAFE_BATCH_JDBC_REWRITE || this == DEDUP_BATCH_JDBC || this == SPRING_UNSAFE_BATCH
-                || this == SPRING_DEDUP_BATCH;
+        boolean rewrite = this == UNSAFE_BATCH_JDBC_REWRITE || this == DEDUP_BATCH_JDBC || this == DEDUP_BATCH_STATEMENTS
+                || this == DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX || this == SPRING_UNSAFE_BATCH || this == SPRING_DEDUP_BATCH;
         return rewrite && database == Database.MARIADB ? "rewriteBatchedStatements=true" : "";
     }
 
@@ -89,7 +100,8 @@ enum Scenario {
             case DEDUP_RECORD -> UNSAFE_RECORD;
             case DEDUP_BATCH, UNSAFE_BATCH_JDBC -> UNSAFE_BATCH;
             case UNSAFE_BATCH_JDBC_REWRITE -> UNSAFE_BATCH_JDBC;
-            case DEDUP_BATCH_JDBC -> database == Database.MARIADB ? UNSAFE_BATCH_JDBC_REWRITE : UNSAFE_BATCH_JDBC;
+            case DEDUP_BATCH_JDBC, DEDUP_BATCH_STATEMENTS -> database == Database.MARIADB ? UNSAFE_BATCH_JDBC_REWRITE : UNSAFE_BATCH_JDBC;
+            case DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX -> DEDUP_BATCH_STATEMENTS;
             case SPRING_DEDUP_RECORD -> SPRING_UNSAFE_RECORD;
             case SPRING_DEDUP_BATCH -> SPRING_UNSAFE_BATCH;
             default -> null;

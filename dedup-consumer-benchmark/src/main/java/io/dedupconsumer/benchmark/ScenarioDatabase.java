@@ -61,6 +61,14 @@ final class ScenarioDatabase implements AutoCloseable {
         return created;
     }
 
+    /** Drops the dedup table's {@code processed_at} index, which only the retention's purge reads. */
+    void dropClaimTimeIndex() throws SQLException {
+        try (Connection connection = pool.getConnection(); Statement ddl = connection.createStatement()) {
+            ddl.execute(database == Database.MARIADB ? "DROP INDEX dedup_record_processed_at ON dedup_record"
+                    : "DROP INDEX dedup_record_processed_at");
+        }
+    }
+
     DataSource dataSource() {
         return pool;
     }

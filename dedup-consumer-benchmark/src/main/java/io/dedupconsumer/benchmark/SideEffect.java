@@ -2,6 +2,7 @@ package io.dedupconsumer.benchmark;
 
 import io.dedupconsumer.core.HandlerResult;
 import io.dedupconsumer.core.RecordHandler;
+import io.dedupconsumer.core.RecordStatements;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -36,6 +37,17 @@ final class SideEffect implements RecordHandler<byte[], byte[]> {
             append.executeUpdate();
         }
         return HandlerResult.processed();
+    }
+
+    /**
+     * The same effect declared for the library's fast path ({@code BatchedStatements}): the same two statements, the
+     * credit's row count still deciding the outcome.
+     */
+    static void declare(ConsumerRecord<byte[], byte[]> record, RecordStatements statements) {
+        long account = Event.account(record);
+        long amount = Event.amount(record);
+        statements.update(CREDIT, amount, account).orReject("no account " + account);
+        statements.update(APPEND, Event.id(record), account, amount);
     }
 
     /**

@@ -5,6 +5,8 @@ import static io.dedupconsumer.kafka.RunnerFixture.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dedupconsumer.core.BatchHandler;
+import io.dedupconsumer.core.BatchedStatements;
+import io.dedupconsumer.core.StatementHandler;
 import io.dedupconsumer.testkit.TestDatabase;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
@@ -68,6 +70,38 @@ class RunnerBatchHandlerTests {
                     .as("e-7 is the 9th record: e-0, its re-send, e-1 .. e-3, e-4, its re-send, e-5, e-6").isEqualTo(9L);
             assertThat(callSizes).as("the handler received batches, not one record at a time").anyMatch(n -> n > 1);
             assertThat(fixture.brokerCommitted()).isEqualTo(Map.of(new TopicPartition(fixture.topic, 0), 25L));
+        }
+    }
+    @ParameterizedTest
+    @MethodSource("io.dedupconsumer.Databases#serversOneDriverEach")
+    void aPerRecordStatementHandlerRunsBatchedAndOnlyItsFailingRecordIsDeadLettered(TestDatabase database) {
+        try (RunnerFixture fixture = RunnerFixture.create("batched-statements", database, 1)) {
+            StatementHandler<String, String> insertEffect = (record, statements) -> {
+                if (record.value().equals("poison")) {
+                    throw new IllegalArgumentException(record.key() + " cannot be applied");
+                }
+                statements.update("INSERT INTO effect (dedup_key, payload, source_partition, source_offset) "
+                        + "VALUES (?, ?, ?, ?)", record.key(), record.value(), record.partition(), record.offset());
+            };
+            Map<String, Integer> expected = new HashMap<>();
+            for (int i = 0; i < 30; i++) {
+                fixture.send(0, "e-" + i, i == 12 ? "poison" : "v" + i);
+                if (i != 12) {
+                    expected.put("e-" + i, 1);
+                }
+                if (i % 5 == 0) {
+                    fixture.send(0, "e-" + i, "v" + i); // a re-send: a DUPLICATE, never run again
+                }
+            }
+            fixture.start(fixture.runner(BatchedStatements.of(insertEffect)).maxAttempts(2).build());
+
+            fixture.awaitAllCommitted();
+
+            assertThat(fixture.effectsByKey()).isEqualTo(expected);
+            List<ConsumerRecord<byte[], byte[]>> deadLetters = fixture.deadLetters(1);
+            assertThat(deadLetters).extracting(r -> new String(r.key())).containsExactly("e-12");
+            assertThat(text(deadLetters.get(0), DeadLetterHeaders.REASON)).contains("e-12 cannot be applied");
+            assertThat(fixture.brokerCommitted()).isEqualTo(Map.of(new TopicPartition(fixture.topic, 0), 36L));
         }
     }
 }
