@@ -12,13 +12,18 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param partitions partitions of the topic and of its dead-letter topic when the service creates them
  * @param concurrency listener threads of this instance; more than the partitions it is assigned sit idle
  * @param createTopics whether the service creates its topics when they are missing (it never changes existing ones)
+ * @param listener {@code record} (the default: {@link StockEventListener}, one transaction per record) or
+ *     {@code batch} (the throughput mode: {@link StockEventBatchListener}, one transaction and one JDBC batch per
+ *     poll); checked here because a value neither listener is conditional on would start a service that consumes
+ *     nothing
  */
 @ConfigurationProperties("inventory")
 record InventoryProperties(
         @DefaultValue("stock-events") String topic,
         @DefaultValue("4") int partitions,
         @DefaultValue("2") int concurrency,
-        @DefaultValue("true") boolean createTopics) {
+        @DefaultValue("true") boolean createTopics,
+        @DefaultValue("record") String listener) {
 
     /** Rejects settings that cannot work, naming the property. */
     InventoryProperties {
@@ -30,6 +35,10 @@ record InventoryProperties(
         }
         if (concurrency < 1 || concurrency > 256) {
             throw new IllegalArgumentException("inventory.concurrency: " + concurrency + " is out of range; use 1 to 256");
+        }
+        if (!listener.equalsIgnoreCase("record") && !listener.equalsIgnoreCase("batch")) {
+            throw new IllegalArgumentException("inventory.listener: '" + listener + "' is neither 'record' (one "
+                    + "transaction per record) nor 'batch' (the throughput mode: one transaction per poll)");
         }
     }
 

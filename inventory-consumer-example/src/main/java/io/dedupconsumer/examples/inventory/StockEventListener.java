@@ -3,6 +3,7 @@ package io.dedupconsumer.examples.inventory;
 import io.dedupconsumer.core.HandlerResult;
 import io.dedupconsumer.spring.Deduplicated;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
@@ -16,9 +17,13 @@ import org.springframework.stereotype.Component;
  * {@code CONFLICT}. The consumer name is fixed ({@code dedup.consumer-name}) instead of following the group id, so a
  * replay under a new consumer group finds the keys it must not apply again.
  *
+ * <p>One transaction per record: the listener of {@code inventory.listener=record}, the default. The throughput mode,
+ * {@code inventory.listener=batch}, is {@link StockEventBatchListener}.
+ *
  * <p>Not {@code final}: the library proxies {@code @Deduplicated} methods.
  */
 @Component
+@ConditionalOnProperty(name = "inventory.listener", havingValue = "record", matchIfMissing = true)
 class StockEventListener {
 
     private final Inventory inventory;

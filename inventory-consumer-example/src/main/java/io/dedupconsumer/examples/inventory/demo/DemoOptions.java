@@ -22,12 +22,14 @@ import java.util.Map;
  * @param concurrency listener threads per instance
  * @param initialStock units of every SKU at the start; 0 picks an amount that runs some SKUs out of stock
  * @param timeout how long each pass may take to consume the topic before the run fails
- * @param progressEvery how often a long pass prints a progress line
+ * @param progressEvery how often a pass prints a progress line with its records/s
+ * @param listeners the listeners of the service to run the whole demo with, in order: {@code record} (one
+ *     transaction per record) and {@code batch} (the throughput mode, one transaction per poll)
  * @param springArgs arguments passed to the Spring application
  */
 record DemoOptions(int events, int skus, double duplicates, int conflicts, int bad, long seed, int partitions,
         int instances, int concurrency, int initialStock, Duration timeout, Duration progressEvery,
-        List<String> springArgs) {
+        List<String> listeners, List<String> springArgs) {
 
     static final String USAGE = """
             Usage: InventoryDemo [--option=value ...] [--spring.*=... --dedup.*=... --inventory.*=...]
@@ -42,12 +44,15 @@ record DemoOptions(int events, int skus, double duplicates, int conflicts, int b
               --concurrency=N     listener threads per instance (default 2)
               --initial-stock=N   units per SKU at the start (default: enough to run some SKUs out)
               --timeout=S         seconds each pass may take (default 120 + 1 per 200 records)
-              --progress=S        seconds between progress lines (default 3)
+              --progress=S        seconds between progress lines (default 1)
+              --listeners=L,...   the service's listeners to run the demo with, each in turn: record (one
+                                  transaction per record), batch (one per poll) (default record,batch)
             External Kafka:    KAFKA_BOOTSTRAP_SERVERS=host:port, or --spring.kafka.bootstrap-servers=host:port
             External database: --spring.datasource.url=jdbc:mysql://127.0.0.1:3306/inventory?createDatabaseIfNotExist=true
                                --spring.datasource.username=... --spring.datasource.password=...
             Exit code: 0 every invariant holds, 1 one failed, 2 bad options, 3 the demo could not run.""";
 
+    private static final List<String> LISTENERS = List.of("record", "batch");
     private static final List<String> SPRING_PREFIXES = List.of("spring.", "dedup.", "inventory.", "logging.",
             "management.");
 
@@ -69,6 +74,12 @@ record DemoOptions(int events, int skus, double duplicates, int conflicts, int b
         if (progressEvery.isNegative() || progressEvery.isZero()) {
             throw new IllegalArgumentException("--progress: must be positive, was " + progressEvery.toSeconds());
         }
+        listeners = List.copyOf(listeners);
+        if (listeners.isEmpty() || listeners.stream().anyMatch(l -> !LISTENERS.contains(l))
+                || listeners.stream().distinct().count() < listeners.size()) {
+            throw new IllegalArgumentException("--listeners: " + String.join(",", listeners) + " is not a list of "
+                    + "distinct listeners out of " + String.join(", ", LISTENERS));
+        }
         springArgs = List.copyOf(springArgs);
     }
 
@@ -88,6 +99,10 @@ record DemoOptions(int events, int skus, double duplicates, int conflicts, int b
                 throw new IllegalArgumentException("'" + arg + "': options look like --name=value");
             }
             String body = arg.substring(2);
+            if (body.startsWith("inventory.listener=")) {
+                throw new IllegalArgumentException("'" + arg + "': the demo sets the listener of each run; use "
+                        + "--listeners=record, --listeners=batch or --listeners=record,batch");
+            }
             if (SPRING_PREFIXES.stream().anyMatch(body::startsWith)) {
                 springArgs.add(arg);
                 continue;
@@ -110,12 +125,14 @@ record DemoOptions(int events, int skus, double duplicates, int conflicts, int b
         int initialStock = intOption(values, "initial-stock", 0);
         long records = Math.round(events * (1 + duplicates)) + conflicts + bad;
         long timeout = longOption(values, "timeout", 120 + records / 200);
-        long progress = longOption(values, "progress", 3);
+        long progress = longOption(values, "progress", 1);
+        String listeners = values.remove("listeners");
         if (!values.isEmpty()) {
             throw new IllegalArgumentException("unknown option --" + values.keySet().iterator().next());
         }
         return new DemoOptions(events, skus, duplicates, conflicts, bad, seed, partitions, instances, concurrency,
-                initialStock, Duration.ofSeconds(timeout), Duration.ofSeconds(progress), springArgs);
+                initialStock, Duration.ofSeconds(timeout), Duration.ofSeconds(progress),
+                listeners == null ? LISTENERS : List.of(listeners.trim().split("\\s*,\\s*")), springArgs);
     }
 
     /** The value of a Spring property among the passed-through arguments (the last one given), or {@code null}. */

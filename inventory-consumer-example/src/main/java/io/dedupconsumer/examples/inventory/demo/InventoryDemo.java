@@ -94,16 +94,13 @@ public final class InventoryDemo {
 
     private DemoResult run(String runId) {
         long started = System.nanoTime();
-        String consumerName = "inventory-demo-" + runId;
-        String topic = "stock-events-" + runId;
-        Workload workload = Workload.generate(options, runId);
-        Expectation expected = Expectation.of(workload);
-        Map<Workload.Kind, Integer> kinds = workload.counts();
-
-        out.printf("Inventory demo: run %s, seed %d%n", runId, options.seed());
+        Workload shape = Workload.generate(options, runId);
+        Map<Workload.Kind, Integer> kinds = shape.counts();
+        out.printf("Inventory demo: run %s, seed %d, listeners %s%n", runId, options.seed(),
+                String.join(" then ", options.listeners()));
         out.printf("  workload  %d records: %d unique events on %d SKUs (%d units each), %d re-sent duplicates, "
                 + "%d same-id conflicts, %d bad (%d unknown SKU, %d malformed, %d without a usable event id)%n",
-                workload.records().size(), kinds.get(Workload.Kind.EVENT), workload.skus().size(), workload.initialStock(),
+                shape.records().size(), kinds.get(Workload.Kind.EVENT), shape.skus().size(), shape.initialStock(),
                 kinds.get(Workload.Kind.DUPLICATE), kinds.get(Workload.Kind.CONFLICT),
                 kinds.get(Workload.Kind.UNKNOWN_SKU) + kinds.get(Workload.Kind.MALFORMED) + kinds.get(Workload.Kind.NO_KEY),
                 kinds.get(Workload.Kind.UNKNOWN_SKU), kinds.get(Workload.Kind.MALFORMED), kinds.get(Workload.Kind.NO_KEY));
@@ -114,76 +111,109 @@ public final class InventoryDemo {
                         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000))) {
             out.printf("  kafka     %s%n", infrastructure.describeKafka());
             out.printf("  database  %s%n", infrastructure.describeDatabase());
-            out.printf("  topic     %s (%d partitions, keyed by SKU), dead letters to %s-dlt%n", topic,
-                    options.partitions(), topic);
-            out.printf("  consumer  dedup consumer name %s, key = the JSON field eventId%n", consumerName);
-            out.printf("  (per-record warnings for conflicts, invalid records and dead letters are quieted; "
-                    + "--logging.level.io.dedupconsumer=INFO shows them)%n");
+            out.printf("  (the log lines of each conflict, invalid record and dead letter are quieted, the tables count "
+                    + "them; --logging.level.io.dedupconsumer=INFO shows them)%n");
             Topics topics = new Topics(admin);
-            List<String> common = commonArgs(infrastructure, topic, consumerName);
             topics.requireReachable(infrastructure.bootstrapServers());
-            topics.create(List.of(topic, topic + "-dlt"), options.partitions());
-
-            out.printf("[1/4] starting %d instance(s) of the inventory service (group %s-live, %d listener thread(s) "
-                    + "each)%n", options.instances(), consumerName, options.concurrency());
-            List<InventoryInstance> live = new ArrayList<>();
-            long recordsInTopic;
-            long passStart;
-            long consumed;
-            try {
-                for (int i = 1; i <= options.instances(); i++) {
-                    live.add(InventoryInstance.start(instanceArgs(common, consumerName + "-live", "live-" + i)));
-                }
-                seed(live.get(0).jdbc(), workload);
-                out.printf("      seeded %d SKUs with %d units each%n", workload.skus().size(), workload.initialStock());
-
-                out.printf("[2/4] producing %d records%n", workload.records().size());
-                produce(infrastructure.bootstrapServers(), topic, workload);
-                recordsInTopic = topics.endOffsets(topic);
-
-                out.printf("[3/4] consuming with the deduplicated listener%n");
-                passStart = System.nanoTime();
-                consumed = topics.await("live", consumerName + "-live", topic, recordsInTopic,
-                        options.timeout(), options.progressEvery(), out);
-            } finally {
-                live.forEach(InventoryInstance::close);
+            List<Run> runs = new ArrayList<>();
+            for (String listener : options.listeners()) {
+                // one run id per listener: its own topic, SKUs, event ids and consumer name, on the same broker and database
+                String id = options.listeners().size() == 1 ? runId : runId + listener.charAt(0);
+                runs.add(run(listener, id, infrastructure, topics));
             }
-            Map<Outcome, Long> liveOutcomes = sum(live, consumerName);
-            long deadLettered = topics.endOffsets(topic + "-dlt");
-            out.printf("      %d/%d records in %.1f s: %s, %d dead-lettered%n", consumed, recordsInTopic,
-                    seconds(passStart), liveOutcomes, deadLettered);
-            Snapshot.Pass livePass = new Snapshot.Pass(consumed, liveOutcomes, deadLettered);
-
-            out.printf("[4/4] replaying the topic from the beginning (new group %s-replay, same dedup consumer name)%n",
-                    consumerName);
-            try (InventoryInstance replay = InventoryInstance.start(instanceArgs(common, consumerName + "-replay",
-                    "replay"))) {
-                long replayStart = System.nanoTime();
-                long replayed = topics.await("replay", consumerName + "-replay", topic, recordsInTopic,
-                        options.timeout(), options.progressEvery(), out);
-                Map<Outcome, Long> replayOutcomes = replay.outcomes(consumerName);
-                long replayDeadLettered = topics.endOffsets(topic + "-dlt") - deadLettered;
-                out.printf("      %d/%d records in %.1f s: %s, %d dead-lettered%n", replayed, recordsInTopic,
-                        seconds(replayStart), replayOutcomes, replayDeadLettered);
-                Snapshot.Pass replayPass = new Snapshot.Pass(replayed, replayOutcomes, replayDeadLettered);
-
-                beforeVerify.accept(replay.jdbc());
-                Snapshot actual = Snapshot.of(Snapshot.Database.read(replay.jdbc(), runId, consumerName),
-                        recordsInTopic, livePass, replayPass,
-                        DeadLetterCensus.read(infrastructure.bootstrapServers(), topic + "-dlt"));
-                Verification verification = Verifier.verify(expected, actual, workload.initialStock());
-                verification.print(out, String.format("%d unique events each decided exactly once (%d applied, %d "
-                        + "refused), %d re-sends and a replay of all %d records changed nothing; %.1f s in all",
-                        expected.claims(), expected.live().get(Outcome.PROCESSED), expected.live().get(Outcome.REJECTED),
-                        kinds.get(Workload.Kind.DUPLICATE) + kinds.get(Workload.Kind.CONFLICT), recordsInTopic,
-                        seconds(started)));
-                return DemoResult.of(verification.verdict());
+            out.printf("%nSUMMARY  records/s from the first record sent (live pass, the group already assigned) or from "
+                    + "the instance's start (replay, its group joining meanwhile) to the last offset committed%n");
+            out.printf("  %-8s %-44s %-32s %s%n", "LISTENER", "LIVE PASS", "REPLAY", "VERDICT");
+            for (Run run : runs) {
+                out.printf("  %-8s %-44s %-32s %s%n", run.listener(), run.live().describe(), run.replay().describe(),
+                        run.verdict().passed() ? "PASSED" : "FAILED");
             }
+            out.printf("  %.1f s in all%n", seconds(started));
+            return DemoResult.of(runs.stream().map(Run::verdict).toList());
         }
     }
 
-    private List<String> commonArgs(DemoInfrastructure infrastructure, String topic, String consumerName) {
+    /** One whole demo with one of the service's listeners: live pass, replay, verification. */
+    private Run run(String listener, String runId, DemoInfrastructure infrastructure, Topics topics) {
+        String consumerName = "inventory-demo-" + runId;
+        String topic = "stock-events-" + runId;
+        Workload workload = Workload.generate(options, runId);
+        Expectation expected = Expectation.of(workload);
+        Map<Workload.Kind, Integer> kinds = workload.counts();
+        out.printf("%n=== listener %s (%s): run %s%n", listener, listener.equals("batch")
+                ? "the throughput mode: one transaction and one JDBC batch per poll" : "one transaction per record", runId);
+        out.printf("  topic     %s (%d partitions, keyed by SKU), dead letters to %s-dlt%n", topic,
+                options.partitions(), topic);
+        out.printf("  consumer  dedup consumer name %s, key = the JSON field eventId%n", consumerName);
+        List<String> common = commonArgs(infrastructure, topic, consumerName, listener);
+        topics.create(List.of(topic, topic + "-dlt"), options.partitions());
+        int consumers = options.instances() * options.concurrency();
+
+        out.printf("[1/4] starting %d instance(s) of the inventory service (group %s-live, %d listener thread(s) "
+                + "each)%n", options.instances(), consumerName, options.concurrency());
+        List<InventoryInstance> live = new ArrayList<>();
+        long recordsInTopic;
+        Topics.Progress consumed;
+        try {
+            for (int i = 1; i <= options.instances(); i++) {
+                live.add(InventoryInstance.start(instanceArgs(common, consumerName + "-live", "live-" + i)));
+            }
+            seed(live.get(0).jdbc(), workload);
+            out.printf("      seeded %d SKUs with %d units each%n", workload.skus().size(), workload.initialStock());
+            topics.awaitAssigned(consumerName + "-live", topic, options.partitions(), consumers, options.timeout());
+
+            out.printf("[2/4] producing %d records%n", workload.records().size());
+            long passStart = System.nanoTime();
+            produce(infrastructure.bootstrapServers(), topic, workload);
+            recordsInTopic = topics.endOffsets(topic);
+
+            out.printf("[3/4] consuming with the deduplicated %s listener%n", listener);
+            consumed = topics.await("live", consumerName + "-live", topic, recordsInTopic, passStart,
+                    options.timeout(), options.progressEvery(), out);
+        } finally {
+            live.forEach(InventoryInstance::close);
+        }
+        Map<Outcome, Long> liveOutcomes = sum(live, consumerName);
+        long deadLettered = topics.endOffsets(topic + "-dlt");
+        out.printf("      %d/%d records, %s: %s, %d dead-lettered%n", consumed.done(), recordsInTopic,
+                consumed.describe(), liveOutcomes, deadLettered);
+        Snapshot.Pass livePass = new Snapshot.Pass(consumed.done(), liveOutcomes, deadLettered);
+
+        out.printf("[4/4] replaying the topic from the beginning (new group %s-replay, same dedup consumer name)%n",
+                consumerName);
+        try (InventoryInstance replay = InventoryInstance.start(instanceArgs(common, consumerName + "-replay",
+                "replay"))) {
+            // timed from the instance's start: its consumers join the group meanwhile, the first of them consuming
+            long replayStart = System.nanoTime();
+            Topics.Progress replayed = topics.await("replay", consumerName + "-replay", topic, recordsInTopic,
+                    replayStart, options.timeout(), options.progressEvery(), out);
+            Map<Outcome, Long> replayOutcomes = replay.outcomes(consumerName);
+            long replayDeadLettered = topics.endOffsets(topic + "-dlt") - deadLettered;
+            out.printf("      %d/%d records, %s: %s, %d dead-lettered%n", replayed.done(), recordsInTopic,
+                    replayed.describe(), replayOutcomes, replayDeadLettered);
+            Snapshot.Pass replayPass = new Snapshot.Pass(replayed.done(), replayOutcomes, replayDeadLettered);
+
+            beforeVerify.accept(replay.jdbc());
+            Snapshot actual = Snapshot.of(Snapshot.Database.read(replay.jdbc(), runId, consumerName),
+                    recordsInTopic, livePass, replayPass,
+                    DeadLetterCensus.read(infrastructure.bootstrapServers(), topic + "-dlt"));
+            Verification verification = Verifier.verify(expected, actual, workload.initialStock());
+            verification.print(out, String.format("%s listener: %d unique events each decided exactly once (%d "
+                    + "applied, %d refused), %d re-sends and a replay of all %d records changed nothing", listener,
+                    expected.claims(), expected.live().get(Outcome.PROCESSED), expected.live().get(Outcome.REJECTED),
+                    kinds.get(Workload.Kind.DUPLICATE) + kinds.get(Workload.Kind.CONFLICT), recordsInTopic));
+            return new Run(listener, consumed, replayed, verification.verdict());
+        }
+    }
+
+    /** What one listener's demo measured and concluded. */
+    private record Run(String listener, Topics.Progress live, Topics.Progress replay, Verification.Verdict verdict) {
+    }
+
+    private List<String> commonArgs(DemoInfrastructure infrastructure, String topic, String consumerName,
+            String listener) {
         List<String> args = new ArrayList<>(options.springArgs());
+        args.add("--inventory.listener=" + listener);
         args.add("--spring.kafka.bootstrap-servers=" + infrastructure.bootstrapServers());
         if (infrastructure.embeddedDatabase()) {
             args.add("--spring.datasource.url=" + infrastructure.datasourceUrl());
@@ -196,6 +226,10 @@ public final class InventoryDemo {
             // one warning per conflict, invalid record and dead letter would bury the table; the table counts them
             args.add("--logging.level.io.dedupconsumer.core.Deduplicator=ERROR");
             args.add("--logging.level.io.dedupconsumer.examples.inventory.DeadLetters=ERROR");
+            // the library logs each record it dead-letters (conflict, no event id) at ERROR
+            args.add("--logging.level.io.dedupconsumer.spring.DedupErrorHandling=OFF");
+            // spring-kafka logs each record a batch listener's error handler dead-letters at ERROR, with a stack trace
+            args.add("--logging.level.org.springframework.kafka.listener.KafkaMessageListenerContainer=OFF");
         }
         return args;
     }

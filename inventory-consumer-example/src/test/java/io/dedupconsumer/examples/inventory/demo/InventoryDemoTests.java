@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The demo as the README runs it, with a small workload: it passes on the embedded defaults, and its verification fails
- * (exit code 1) when the database is tampered with before it looks.
+ * The demo as the README runs it, with a small workload: it passes on the embedded defaults with both of the service's
+ * listeners (the record listener and the batch listener of the throughput mode, each verified against the oracle), and
+ * its verification fails (exit code 1) when the database is tampered with before it looks.
  */
 class InventoryDemoTests {
 
@@ -28,13 +29,14 @@ class InventoryDemoTests {
     private final PrintStream out = new PrintStream(new Tee(output, System.out), true, StandardCharsets.UTF_8);
 
     @Test
-    void theDemoPassesOnAnInProcessBrokerAndH2WithNothingConfigured() {
+    void theDemoPassesWithTheRecordAndTheBatchListenerOnAnInProcessBrokerAndH2WithNothingConfigured() {
         DemoResult result = InventoryDemo.run(out, SMALL);
 
         assertThat(result.exitCode()).isEqualTo(InventoryDemo.PASSED);
         assertThat(result.verdict().failures()).isEmpty();
-        assertThat(result.verdict().checks()).isGreaterThan(30);
-        assertThat(text()).contains("in-process KRaft broker", "H2 in memory");
+        assertThat(result.verdict().checks()).isGreaterThan(60); // over 30 per listener
+        assertThat(text()).contains("in-process KRaft broker", "H2 in memory", "=== listener record",
+                "=== listener batch", "consuming with the deduplicated batch listener");
     }
 
     @Test
@@ -75,19 +77,25 @@ class InventoryDemoTests {
 
     @Test
     void badOptionsExitWithTwoAndNameTheOption() {
-        for (String bad : new String[] {"--events=many", "--frobnicate=1", "--duplicates=7"}) {
+        for (String bad : new String[] {"--events=many", "--frobnicate=1", "--duplicates=7", "--listeners=bulk",
+            "--inventory.listener=batch"}) {
             assertThat(InventoryDemo.run(out, bad)).isEqualTo(DemoResult.without(InventoryDemo.USAGE));
         }
 
         assertThat(text()).contains("--events: 'many' is not a whole number", "unknown option --frobnicate",
-                "--duplicates: 7.0 is out of range", "Usage: InventoryDemo");
+                "--duplicates: 7.0 is out of range", "--listeners: bulk is not a list", "use --listeners=record",
+                "Usage: InventoryDemo");
     }
 
-    /** Runs the small demo on the shared test broker and H2, tampering with the database just before it verifies. */
+    /**
+     * Runs the small demo with the record listener on the shared test broker and H2, tampering with the database just
+     * before it verifies.
+     */
     private DemoResult runTampered(Consumer<JdbcTemplate> tamper) {
-        String[] args = new String[SMALL.length + 1];
+        String[] args = new String[SMALL.length + 2];
         System.arraycopy(SMALL, 0, args, 0, SMALL.length);
         args[SMALL.length] = "--spring.kafka.bootstrap-servers=" + KafkaBroker.shared().bootstrapServers();
+        args[SMALL.length + 1] = "--listeners=record";
         return new InventoryDemo(DemoOptions.parse(args), out, tamper).run();
     }
 

@@ -16,25 +16,36 @@ import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The inventory service on the real broker and a real database, several instances in one consumer group: two start,
  * a third joins while the topic is being consumed and one leaves before the end (two rebalances under load), the
  * topic is full of re-sends, conflicts and bad events, and then a new group replays it from the beginning. The stock,
- * the ledger and the dedup table must equal the model computed from the unique events.
+ * the ledger and the dedup table must equal the model computed from the unique events. With the record listener and
+ * with the batch listener, whose conditional stock updates are decided by the update counts of a JDBC batch, on
+ * MariaDB (MySQL Connector/J) and on PostgreSQL.
  */
 class InventoryIntegrationTests {
 
     private static final Duration PASS_TIMEOUT = Duration.ofMinutes(3);
 
-    static List<TestDatabase> databases() {
-        return List.of(TestDatabase.mariadb(), TestDatabase.postgresql());
+    /** Each database with each listener: the record listener and the batch listener of the throughput mode. */
+    static List<Arguments> databasesAndListeners() {
+        List<Arguments> combinations = new ArrayList<>();
+        for (TestDatabase database : List.of(TestDatabase.mariadb(), TestDatabase.postgresql())) {
+            for (String listener : List.of("record", "batch")) {
+                combinations.add(Arguments.of(database, listener));
+            }
+        }
+        return combinations;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
-    void instancesJoiningAndLeavingUnderDuplicatesAndAReplayLeaveStockAndLedgerEqualToTheModel(TestDatabase database) {
+    @ParameterizedTest(name = "{0}, {1} listener")
+    @MethodSource("databasesAndListeners")
+    void instancesJoiningAndLeavingUnderDuplicatesAndAReplayLeaveStockAndLedgerEqualToTheModel(TestDatabase database,
+            String listener) {
         KafkaBroker broker = KafkaBroker.shared();
         String runId = "it" + UUID.randomUUID().toString().substring(0, 6);
         String topic = "stock-events-" + runId;
@@ -53,7 +64,8 @@ class InventoryIntegrationTests {
                 "--inventory.partitions=6",
                 "--inventory.concurrency=2",
                 "--dedup.consumer-name=" + consumerName,
-                "--dedup.retry.initial-interval=100ms");
+                "--dedup.retry.initial-interval=100ms",
+                "--inventory.listener=" + listener);
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             Topics topics = new Topics(admin);
