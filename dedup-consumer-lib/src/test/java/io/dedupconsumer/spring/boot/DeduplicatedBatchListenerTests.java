@@ -140,6 +140,27 @@ class DeduplicatedBatchListenerTests {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
+    void theLibrarysFastPathRunsInABatchListenerOnTheClaimsConnection(TestDatabase server) {
+        send(broker, event(topic, "e1", "{\"id\":\"e1\"}"), event(topic, "e2", "{\"id\":\"e2\",\"reject\":true}"),
+                event(topic, "e1", "{\"id\":\"e1\"}"), event(topic, "e3", "{\"id\":\"e3\",\"boom\":true}"),
+                event(topic, "e4", "{\"id\":\"e4\"}"));
+        application(server, StatementsBatchListener.class).run(context -> {
+            await().atMost(TIMEOUT).until(committed(broker, group, topic), offset -> offset == 5);
+            assertThat(effects()).as("a rejected record runs none of its statements; the failing one rolled back")
+                    .containsExactly("e1", "e4");
+            assertThat(jdbc.query("SELECT dedup_key, outcome FROM dedup_record ORDER BY dedup_key",
+                    (row, n) -> row.getString(1) + "=" + row.getString(2)))
+                    .containsExactly("e1=PROCESSED", "e2=REJECTED", "e4=PROCESSED");
+            List<ConsumerRecord<byte[], byte[]>> deadLetters = broker.readAll(topic + "-dlt", 1, TIMEOUT);
+            assertThat(deadLetters).hasSize(1);
+            assertThat(header(deadLetters.get(0), DedupErrorHandling.REASON_HEADER)).contains("cannot apply e3");
+            assertThat(context.getBean(StatementsBatchListener.class).calls().get(0))
+                    .as("one call with the poll's new records").containsExactly("e1", "e2", "e3", "e4");
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
     void aResultListOfTheWrongSizeFailsItsRecordInsteadOfBeingGuessedAt(TestDatabase server) {
         send(broker, event(topic, "e1", "{\"id\":\"e1\"}"), event(topic, "e2", "{\"id\":\"e2\",\"miscount\":true}"),
                 event(topic, "e3", "{\"id\":\"e3\"}"));
