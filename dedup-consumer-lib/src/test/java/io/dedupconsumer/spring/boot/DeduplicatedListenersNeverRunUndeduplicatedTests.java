@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dedupconsumer.spring.Deduplicated;
-import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,11 +24,9 @@ import org.springframework.core.NestedExceptionUtils;
 import org.springframework.kafka.annotation.KafkaHandler;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
-import org.springframework.kafka.config.ShareKafkaListenerContainerFactory;
 import org.springframework.kafka.config.KafkaListenerEndpoint;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.ConsumerFactory;
-import org.springframework.kafka.core.DefaultShareConsumerFactory;
 import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.CommonLoggingErrorHandler;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
@@ -119,15 +115,6 @@ class DeduplicatedListenersNeverRunUndeduplicatedTests {
                 .run(context -> assertThat(startupFailure(context))
                         .hasMessageContaining("ListenerOnTheIgnoringFactory.on")
                         .hasMessageContaining("would run without deduplication"));
-    }
-
-    @Test
-    void refusesADeduplicatedShareListenerSayingToUseTheShareRunner() {
-        runner.withUserConfiguration(ShareFactory.class).withBean(ListenerOnAShareFactory.class)
-                .run(context -> assertThat(startupFailure(context))
-                        .hasMessageContaining("ListenerOnAShareFactory.on")
-                        .hasMessageContaining("would run without deduplication")
-                        .hasMessageContaining("DedupShareConsumerRunner"));
     }
 
     @Test
@@ -273,25 +260,6 @@ class DeduplicatedListenersNeverRunUndeduplicatedTests {
                 }
             };
             factory.setConsumerFactory(consumers);
-            factory.setAutoStartup(false);
-            return factory;
-        }
-    }
-
-    public static class ListenerOnAShareFactory {
-        @Deduplicated(header = "event-id")
-        @KafkaListener(topics = "orders", groupId = "orders", containerFactory = "shareFactory")
-        public void on(String payload) {
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class ShareFactory {
-        @Bean
-        ShareKafkaListenerContainerFactory<Object, Object> shareFactory() {
-            ShareKafkaListenerContainerFactory<Object, Object> factory = new ShareKafkaListenerContainerFactory<>(
-                    new DefaultShareConsumerFactory<>(Map.of("bootstrap.servers", "127.0.0.1:9",
-                            "key.deserializer", StringDeserializer.class, "value.deserializer", StringDeserializer.class)));
             factory.setAutoStartup(false);
             return factory;
         }
