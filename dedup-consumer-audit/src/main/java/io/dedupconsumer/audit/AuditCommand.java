@@ -1,0 +1,147 @@
+package io.dedupconsumer.audit;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code dedup-audit audit}: did the consumer lose anything, would a redelivery apply anything again, what is done
+ * but not committed, which keys conflict. Streams the topic to the end offsets it has when the audit begins, a chunk
+ * at a time, so that a topic of any size is audited in the memory of one chunk (plus one entry per dead letter).
+ */
+@Command(name = "audit", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Reports lost records (must be 0), claims not yet committed, conflicts and their dead letters, "
+                + "purged keys the topic still holds, counts by outcome. Exit 0 ok, 1 violations, 2 usage, 3 could "
+                + "not run.")
+final class AuditCommand implements Callable<Integer> {
+
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private ConsumerSettings settings;
+
+    @Option(names = "--retention", paramLabel = "DURATION",
+            description = "The consumer's dedup retention (ISO-8601, e.g. P7D): a key absent from the table counts "
+                    + "as purged, not lost, only if its record is older than this window.")
+    private @Nullable Duration retention;
+
+    @Option(names = "--json", description = "Print the report as JSON instead of a table.")
+    private boolean json;
+
+    @Option(names = "--limit", defaultValue = "100",
+            description = "Findings listed per kind; counts are always complete (default: ${DEFAULT-VALUE}).")
+    private int limit;
+
+    @Option(names = "--chunk", defaultValue = "5000",
+            description = "Records classified at once: the memory bound (default: ${DEFAULT-VALUE}).")
+    private int chunk;
+
+    @Option(names = "--progress-interval", defaultValue = "PT10S", paramLabel = "DURATION",
+            description = "How often progress is written to stderr (default: ${DEFAULT-VALUE}).")
+    private Duration progressInterval;
+
+    @Override
+    public Integer call() throws Exception {
+        settings.validate();
+        PrintWriter err = spec.commandLine().getErr();
+        AuditReport report = new AuditReport();
+        report.settings = settings.describe();
+        report.auditedAt = Instant.now();
+        Map<Integer, Long> committed = committedOffsets();
+        try (Connection connection = settings.connect()) {
+            ClaimTable table = new ClaimTable(connection, settings.table(), settings.consumerName());
+            DeadLetters deadLetters = deadLetters(report, err);
+            report.deadLetters = deadLetters.size();
+            report.claims = table.countByOutcome();
+            Instant[] times = table.claimTimes();
+            if (times != null) {
+                report.oldestClaim = times[0];
+                report.newestClaim = times[1];
+            }
+            try (TopicReader reader = new TopicReader(settings.readerProperties(), settings.topic())) {
+                Audit audit = new Audit(table, settings.key().key(), committed, deadLetters,
+                        settings.deadLetterTopic(), table.lowestClaimedOffsets(settings.topic()),
+                        Audit.purgeBound(report.oldestClaim, retention, report.auditedAt), limit, report);
+                audit.run(reader, chunk, err, progressInterval);
+            }
+        }
+        long unresolved = report.conflicts.stream().filter(c -> c.deadLetter() == null).count();
+        long lost = report.total(AuditReport.LOST);
+        long purged = report.total(AuditReport.PURGED);
+        report.violations = lost + purged + unresolved;
+        if (report.violations > 0) {
+            report.result = lost + " lost, " + purged + " purged while the topic holds them, " + unresolved
+                    + " conflict(s) consumed without a dead letter";
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(mapper().writeValueAsString(report));
+            out.flush();
+        } else {
+            report.printHuman(out);
+        }
+        return report.violations == 0 ? DedupAuditCommand.OK : DedupAuditCommand.VIOLATIONS;
+    }
+
+    private Map<Integer, Long> committedOffsets() throws Exception {
+        Map<Integer, Long> committed = new HashMap<>();
+        try (Admin admin = Admin.create(settings.kafka())) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(settings.group())
+                    .partitionsToOffsetAndMetadata().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            offsets.forEach((p, o) -> {
+                if (o != null && p.topic().equals(settings.topic())) {
+                    committed.put(p.partition(), o.offset());
+                }
+            });
+        }
+        return committed;
+    }
+
+    private DeadLetters deadLetters(AuditReport report, PrintWriter err) throws Exception {
+        TopicReader reader;
+        try {
+            reader = new TopicReader(settings.readerProperties(), settings.deadLetterTopic());
+        } catch (IllegalStateException e) {
+            report.notes.add("no dead-letter topic " + settings.deadLetterTopic() + ": no record counts as "
+                    + "dead-lettered (give --dead-letter-topic if the consumer names it otherwise)");
+            return DeadLetters.none(settings.topic());
+        }
+        try (reader) {
+            DeadLetters letters = DeadLetters.read(reader, settings.topic(), settings.group(), err, progressInterval);
+            if (letters.ignored() > 0) {
+                report.notes.add(letters.ignored() + " dead letter(s) on " + settings.deadLetterTopic() + " stand for "
+                        + "another topic or group, or lack the kafka_dlt-original-* headers, and were left out");
+            }
+            return letters;
+        }
+    }
+
+    static ObjectMapper mapper() {
+        return new ObjectMapper().registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
+                .enable(SerializationFeature.INDENT_OUTPUT);
+    }
+}

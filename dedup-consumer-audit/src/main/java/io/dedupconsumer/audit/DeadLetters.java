@@ -1,0 +1,89 @@
+package io.dedupconsumer.audit;
+
+import io.dedupconsumer.kafka.DeadLetterHeaders;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The dead letters of one topic, by the coordinates of the record each stands for, read from the library's
+ * dead-letter contract ({@code io.dedupconsumer.kafka.DeadLetter}): the {@code kafka_dlt-original-*} headers say
+ * where the record was, {@code dedup-outcome} why it was dead-lettered. Dead letters of other topics or other groups
+ * sharing the dead-letter topic are left out. One small entry per dead letter is held: a dead-letter topic is the
+ * exception, not the stream.
+ */
+final class DeadLetters {
+
+    /** Where a dead letter is, and why it was written. */
+    record Entry(String outcome, @Nullable String dedupKey, int partition, long offset) {
+        String coordinates(String deadLetterTopic) {
+            return deadLetterTopic + "-" + partition + "@" + offset;
+        }
+    }
+
+    /** A source record's place. */
+    record Source(int partition, long offset) {
+    }
+
+    private final String topic;
+    private final Map<Source, Entry> bySource = new HashMap<>();
+    private long ignored;
+
+    private DeadLetters(String topic) {
+        this.topic = topic;
+    }
+
+    static DeadLetters none(String topic) {
+        return new DeadLetters(topic);
+    }
+
+    /** Reads the whole dead-letter topic (to its end offsets when the read began). */
+    static DeadLetters read(TopicReader reader, String topic, String group, PrintWriter progress,
+            Duration progressInterval) throws Exception {
+        DeadLetters letters = new DeadLetters(topic);
+        reader.read(1000, chunk -> chunk.forEach(r -> letters.add(r, group)), progress, progressInterval);
+        return letters;
+    }
+
+    private void add(ConsumerRecord<byte[], byte[]> letter, String group) {
+        String originalTopic = text(letter, DeadLetterHeaders.ORIGINAL_TOPIC);
+        String originalGroup = text(letter, DeadLetterHeaders.ORIGINAL_CONSUMER_GROUP);
+        Header partition = letter.headers().lastHeader(DeadLetterHeaders.ORIGINAL_PARTITION);
+        Header offset = letter.headers().lastHeader(DeadLetterHeaders.ORIGINAL_OFFSET);
+        if (!topic.equals(originalTopic) || (originalGroup != null && !originalGroup.equals(group))
+                || partition == null || partition.value().length != Integer.BYTES
+                || offset == null || offset.value().length != Long.BYTES) {
+            ignored++;
+            return;
+        }
+        String outcome = text(letter, DeadLetterHeaders.OUTCOME);
+        bySource.put(new Source(ByteBuffer.wrap(partition.value()).getInt(), ByteBuffer.wrap(offset.value()).getLong()),
+                new Entry(outcome != null ? outcome : "?", text(letter, DeadLetterHeaders.DEDUP_KEY),
+                        letter.partition(), letter.offset()));
+    }
+
+    /** The dead letter of the record at {@code partition}/{@code offset}, or {@code null}. */
+    @Nullable Entry of(int partition, long offset) {
+        return bySource.get(new Source(partition, offset));
+    }
+
+    int size() {
+        return bySource.size();
+    }
+
+    /** Dead letters on the topic that stand for another topic or another group's record, or lack the headers. */
+    long ignored() {
+        return ignored;
+    }
+
+    private static @Nullable String text(ConsumerRecord<?, ?> record, String header) {
+        Header h = record.headers().lastHeader(header);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}
