@@ -91,7 +91,7 @@ final class Audit {
         Map<ConsumerRecord<byte[], byte[]>, String> keyOf = new HashMap<>(chunk.size() * 2);
         Set<String> distinct = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> record : chunk) {
-            String key = key(record);
+            String key = keyOf(keys, record);
             if (key != null) {
                 keyOf.put(record, key);
                 distinct.add(key);
@@ -143,7 +143,8 @@ final class Audit {
                 && (lowest == null || record.offset() < lowest);
     }
 
-    private @Nullable String key(ConsumerRecord<byte[], byte[]> record) {
+    /** The record's dedup key as the consumer derived it, or {@code null} when it has none it could read. */
+    static @Nullable String keyOf(DedupKey keys, ConsumerRecord<byte[], byte[]> record) {
         try {
             String key = keys.of(record);
             return key == null || key.isEmpty() ? null : key;

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -50,11 +51,11 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON instead of a table.")
     private boolean json;
 
-    @Option(names = "--limit", defaultValue = "100",
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
             description = "Findings listed per kind; counts are always complete (default: ${DEFAULT-VALUE}).")
     private int limit;
 
-    @Option(names = "--chunk", defaultValue = "5000",
+    @Option(names = "--chunk", paramLabel = "RECORDS", defaultValue = "5000",
             description = "Records classified at once: the memory bound (default: ${DEFAULT-VALUE}).")
     private int chunk;
 
@@ -65,6 +66,9 @@ final class AuditCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         settings.validate();
+        if (limit < 0 || chunk < 1) {
+            throw new ParameterException(spec.commandLine(), "--limit must be 0 or more and --chunk 1 or more");
+        }
         PrintWriter err = spec.commandLine().getErr();
         AuditReport report = new AuditReport();
         report.settings = settings.describe();

@@ -37,14 +37,14 @@ final class ConsumerSettings {
     @Spec(Spec.Target.MIXEE)
     private CommandSpec spec;
 
-    @Option(names = "--topic", required = true, description = "The topic the consumer reads.")
+    @Option(names = "--topic", paramLabel = "TOPIC", required = true, description = "The topic the consumer reads.")
     private String topic;
 
-    @Option(names = "--group", required = true,
+    @Option(names = "--group", paramLabel = "GROUP", required = true,
             description = "The consumer group whose committed offsets say what the consumer has finished.")
     private String group;
 
-    @Option(names = "--consumer-name",
+    @Option(names = "--consumer-name", paramLabel = "NAME",
             description = "The dedup consumer name that scopes the keys in the table (default: the group).")
     private @Nullable String consumerName;
 
@@ -52,15 +52,15 @@ final class ConsumerSettings {
             description = "Where the consumer reads the dedup key: header:NAME, record-key or json:FIELD.")
     private KeyOption key;
 
-    @Option(names = "--table", defaultValue = DedupTable.DEFAULT_NAME,
+    @Option(names = "--table", paramLabel = "TABLE", defaultValue = DedupTable.DEFAULT_NAME,
             description = "The dedup table, optionally schema.table (default: ${DEFAULT-VALUE}).")
     private String table = DedupTable.DEFAULT_NAME;
 
-    @Option(names = "--jdbc-url", required = true, description = "The JDBC URL of the consumer's database "
+    @Option(names = "--jdbc-url", paramLabel = "URL", required = true, description = "The JDBC URL of the consumer's database "
             + "(jdbc:mysql:, jdbc:mariadb: or jdbc:postgresql:).")
     private String jdbcUrl;
 
-    @Option(names = "--jdbc-user", description = "The database user; read-only access to the table is enough.")
+    @Option(names = "--jdbc-user", paramLabel = "USER", description = "The database user; read-only access to the table is enough.")
     private @Nullable String jdbcUser;
 
     @Option(names = "--jdbc-password-env", paramLabel = "VARIABLE",
@@ -71,7 +71,7 @@ final class ConsumerSettings {
             description = "A file holding the database password (its first line).")
     private @Nullable Path passwordFile;
 
-    @Option(names = "--bootstrap-servers", description = "Kafka's bootstrap.servers (or set it in --kafka-config).")
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Kafka's bootstrap.servers (or set it in --kafka-config).")
     private @Nullable String bootstrapServers;
 
     @Option(names = "--kafka-config", paramLabel = "FILE",
@@ -82,7 +82,7 @@ final class ConsumerSettings {
             description = "A Kafka client property, passed through; repeatable; wins over --kafka-config.")
     private Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
-    @Option(names = "--dead-letter-topic",
+    @Option(names = "--dead-letter-topic", paramLabel = "TOPIC",
             description = "The dead-letter topic (default: the topic followed by " + DeadLetter.TOPIC_SUFFIX + ").")
     private @Nullable String deadLetterTopic;
 

@@ -5,8 +5,10 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.jspecify.annotations.Nullable;
@@ -71,6 +73,18 @@ final class DeadLetters {
     /** The dead letter of the record at {@code partition}/{@code offset}, or {@code null}. */
     @Nullable Entry of(int partition, long offset) {
         return bySource.get(new Source(partition, offset));
+    }
+
+    /** The dead letters whose {@code dedup-key} header is {@code key}, by the place of their record. */
+    Map<Source, Entry> withKey(String key) {
+        Map<Source, Entry> found = new TreeMap<>(Comparator.comparingInt(Source::partition)
+                .thenComparingLong(Source::offset));
+        bySource.forEach((source, entry) -> {
+            if (key.equals(entry.dedupKey())) {
+                found.put(source, entry);
+            }
+        });
+        return found;
     }
 
     int size() {
