@@ -41,12 +41,20 @@ final class AuditCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Mixin
+    private KafkaSettings kafka;
+
+    @Mixin
     private ConsumerSettings settings;
 
     @Option(names = "--retention", paramLabel = "DURATION",
             description = "The consumer's dedup retention (ISO-8601, e.g. P7D): a key absent from the table counts "
                     + "as purged, not lost, only if its record is older than this window.")
     private @Nullable Duration retention;
+
+    @Option(names = "--since-replay", paramLabel = "INSTANT",
+            description = "When a replay began (as 'replay' printed it): every claim written since is a record the "
+                    + "replay applied anew, a violation; audit a topic no new records arrive on meanwhile.")
+    private @Nullable Instant sinceReplay;
 
     @Option(names = "--json", description = "Print the report as JSON instead of a table.")
     private boolean json;
@@ -65,17 +73,18 @@ final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        kafka.validate();
         settings.validate();
         if (limit < 0 || chunk < 1) {
             throw new ParameterException(spec.commandLine(), "--limit must be 0 or more and --chunk 1 or more");
         }
         PrintWriter err = spec.commandLine().getErr();
         AuditReport report = new AuditReport();
-        report.settings = settings.describe();
+        report.settings = settings.describe(kafka);
         report.auditedAt = Instant.now();
         Map<Integer, Long> committed = committedOffsets();
         try (Connection connection = settings.connect()) {
-            ClaimTable table = new ClaimTable(connection, settings.table(), settings.consumerName());
+            ClaimTable table = new ClaimTable(connection, settings.table(), settings.consumerName(kafka.group()));
             DeadLetters deadLetters = deadLetters(report, err);
             report.deadLetters = deadLetters.size();
             report.claims = table.countByOutcome();
@@ -84,20 +93,28 @@ final class AuditCommand implements Callable<Integer> {
                 report.oldestClaim = times[0];
                 report.newestClaim = times[1];
             }
-            try (TopicReader reader = new TopicReader(settings.readerProperties(), settings.topic())) {
+            try (TopicReader reader = new TopicReader(kafka.readerProperties(), kafka.topic())) {
                 Audit audit = new Audit(table, settings.key().key(), committed, deadLetters,
-                        settings.deadLetterTopic(), table.lowestClaimedOffsets(settings.topic()),
+                        kafka.deadLetterTopic(), table.lowestClaimedOffsets(kafka.topic()),
                         Audit.purgeBound(report.oldestClaim, retention, report.auditedAt), limit, report);
                 audit.run(reader, chunk, err, progressInterval);
+            }
+            if (sinceReplay != null) {
+                report.replayStarted = sinceReplay;
+                report.appliedAnew = table.countSince(kafka.topic(), sinceReplay);
+                for (Claim c : table.listSince(kafka.topic(), sinceReplay, limit)) {
+                    report.appliedSinceReplay.add(new AuditReport.Pending(c.key(), c.partition(), c.offset(),
+                            c.outcome(), c.processedAt()));
+                }
             }
         }
         long unresolved = report.conflicts.stream().filter(c -> c.deadLetter() == null).count();
         long lost = report.total(AuditReport.LOST);
         long purged = report.total(AuditReport.PURGED);
-        report.violations = lost + purged + unresolved;
+        report.violations = lost + purged + unresolved + report.appliedAnew;
         if (report.violations > 0) {
             report.result = lost + " lost, " + purged + " purged while the topic holds them, " + unresolved
-                    + " conflict(s) consumed without a dead letter";
+                    + " conflict(s) consumed without a dead letter, " + report.appliedAnew + " applied anew";
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -111,11 +128,11 @@ final class AuditCommand implements Callable<Integer> {
 
     private Map<Integer, Long> committedOffsets() throws Exception {
         Map<Integer, Long> committed = new HashMap<>();
-        try (Admin admin = Admin.create(settings.kafka())) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(settings.group())
+        try (Admin admin = Admin.create(kafka.properties())) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(kafka.group())
                     .partitionsToOffsetAndMetadata().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             offsets.forEach((p, o) -> {
-                if (o != null && p.topic().equals(settings.topic())) {
+                if (o != null && p.topic().equals(kafka.topic())) {
                     committed.put(p.partition(), o.offset());
                 }
             });
@@ -126,16 +143,16 @@ final class AuditCommand implements Callable<Integer> {
     private DeadLetters deadLetters(AuditReport report, PrintWriter err) throws Exception {
         TopicReader reader;
         try {
-            reader = new TopicReader(settings.readerProperties(), settings.deadLetterTopic());
+            reader = new TopicReader(kafka.readerProperties(), kafka.deadLetterTopic());
         } catch (IllegalStateException e) {
-            report.notes.add("no dead-letter topic " + settings.deadLetterTopic() + ": no record counts as "
+            report.notes.add("no dead-letter topic " + kafka.deadLetterTopic() + ": no record counts as "
                     + "dead-lettered (give --dead-letter-topic if the consumer names it otherwise)");
-            return DeadLetters.none(settings.topic());
+            return DeadLetters.none(kafka.topic());
         }
         try (reader) {
-            DeadLetters letters = DeadLetters.read(reader, settings.topic(), settings.group(), err, progressInterval);
+            DeadLetters letters = DeadLetters.read(reader, kafka.topic(), kafka.group(), err, progressInterval);
             if (letters.ignored() > 0) {
-                report.notes.add(letters.ignored() + " dead letter(s) on " + settings.deadLetterTopic() + " stand for "
+                report.notes.add(letters.ignored() + " dead letter(s) on " + kafka.deadLetterTopic() + " stand for "
                         + "another topic or group, or lack the kafka_dlt-original-* headers, and were left out");
             }
             return letters;

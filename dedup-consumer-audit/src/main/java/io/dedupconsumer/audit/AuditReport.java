@@ -47,6 +47,10 @@ final class AuditReport {
     List<Finding> purged = new ArrayList<>();
     List<Conflict> conflicts = new ArrayList<>();
     List<Pending> notCommitted = new ArrayList<>();
+    /** With {@code --since-replay}: when the replay began, and the claims written since (applied anew). */
+    @Nullable Instant replayStarted;
+    long appliedAnew;
+    List<Pending> appliedSinceReplay = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     long violations;
     String result = "OK";
@@ -96,12 +100,21 @@ final class AuditReport {
         section(out, "NOT COMMITTED: claimed at or after the committed offset (they would come back as DUPLICATE)",
                 pending, notCommitted, c -> c.partition() + "@" + c.offset() + "  key " + c.key() + "  "
                         + c.outcome() + "  " + c.processedAt());
+        if (replayStarted != null) {
+            out.println();
+            out.println("since the replay began at " + replayStarted + ": " + appliedAnew + " claim(s) written"
+                    + (appliedAnew == 0 ? ", nothing applied anew" : " (APPLIED ANEW)"));
+            for (Pending c : appliedSinceReplay) {
+                out.println("  " + c.partition() + "@" + c.offset() + "  key " + c.key() + "  " + c.outcome() + "  "
+                        + c.processedAt());
+            }
+        }
         for (String note : notes) {
             out.println();
             out.println("note: " + note);
         }
         out.println();
-        out.println(violations == 0 ? "RESULT: OK, nothing lost, purged too early or left without a dead letter"
+        out.println(violations == 0 ? "RESULT: OK, nothing lost, purged too early, left without a dead letter or applied anew"
                 : "RESULT: " + violations + " VIOLATION(S): " + result);
         out.flush();
     }

@@ -133,8 +133,40 @@ final class ClaimTable {
                 + " WHERE consumer_name = ? AND source_topic = ? AND source_partition = ? AND source_offset >= ?"
                 + " ORDER BY source_offset")) {
             bindFrom(select, topic, partition, offset);
-            select.setMaxRows(limit);
+            select.setMaxRows(Math.max(1, limit));
             return read(select, limit);
+        }
+    }
+
+    /** How many claims of {@code topic} were written at or after {@code since}. */
+    long countSince(String topic, Instant since) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT COUNT(*) FROM " + table
+                + " WHERE consumer_name = ? AND source_topic = ? AND processed_at >= ?")) {
+            bindSince(select, topic, since);
+            try (ResultSet rs = select.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** The first {@code limit} claims of {@code topic} written at or after {@code since}, oldest first. */
+    List<Claim> listSince(String topic, Instant since, int limit) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM " + table
+                + " WHERE consumer_name = ? AND source_topic = ? AND processed_at >= ? ORDER BY processed_at")) {
+            bindSince(select, topic, since);
+            select.setMaxRows(Math.max(1, limit));
+            return read(select, limit);
+        }
+    }
+
+    private void bindSince(PreparedStatement select, String topic, Instant since) throws SQLException {
+        select.setString(1, consumer);
+        select.setString(2, topic);
+        if (dialect == Dialect.MYSQL) {
+            select.setObject(3, LocalDateTime.ofInstant(since, ZoneOffset.UTC));
+        } else {
+            select.setObject(3, since.atOffset(ZoneOffset.UTC));
         }
     }
 

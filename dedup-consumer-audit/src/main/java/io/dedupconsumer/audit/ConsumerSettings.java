@@ -1,21 +1,15 @@
 package io.dedupconsumer.audit;
 
 import io.dedupconsumer.jdbc.DedupTable;
-import io.dedupconsumer.kafka.DeadLetter;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,26 +17,17 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The settings every command shares, named as the library names them: which topic, group and consumer name, where
- * the dedup key comes from, which table and database, which Kafka cluster. A picocli mixin, so that each command
- * reads them the same way.
+ * The database side of the commands that read the dedup table, a picocli mixin next to {@link KafkaSettings}, named
+ * as the library names them: the consumer name, where the dedup key comes from, which table in which database.
  *
- * <p>Secrets never travel as arguments (they would show in {@code ps}, shell history and logs): the database password
- * comes from an environment variable or a file, and Kafka credentials (SASL JAAS config, key store passwords) from the
- * Kafka properties file. The table name is the one identifier put into SQL text, so it is checked with
+ * <p>The database password comes from an environment variable or a file, never an argument (arguments show in
+ * {@code ps}, shell history and logs). The table name is the one identifier put into SQL text, so it is checked with
  * {@link DedupTable#validName} before anything runs.
  */
 final class ConsumerSettings {
 
     @Spec(Spec.Target.MIXEE)
     private CommandSpec spec;
-
-    @Option(names = "--topic", paramLabel = "TOPIC", required = true, description = "The topic the consumer reads.")
-    private String topic;
-
-    @Option(names = "--group", paramLabel = "GROUP", required = true,
-            description = "The consumer group whose committed offsets say what the consumer has finished.")
-    private String group;
 
     @Option(names = "--consumer-name", paramLabel = "NAME",
             description = "The dedup consumer name that scopes the keys in the table (default: the group).")
@@ -71,39 +56,13 @@ final class ConsumerSettings {
             description = "A file holding the database password (its first line).")
     private @Nullable Path passwordFile;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Kafka's bootstrap.servers (or set it in --kafka-config).")
-    private @Nullable String bootstrapServers;
-
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "A Kafka client properties file (security.protocol, ssl.*, sasl.*, ...), passed through.")
-    private @Nullable Path kafkaConfig;
-
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
-            description = "A Kafka client property, passed through; repeatable; wins over --kafka-config.")
-    private Map<String, String> kafkaProperties = new LinkedHashMap<>();
-
-    @Option(names = "--dead-letter-topic", paramLabel = "TOPIC",
-            description = "The dead-letter topic (default: the topic followed by " + DeadLetter.TOPIC_SUFFIX + ").")
-    private @Nullable String deadLetterTopic;
-
-    String topic() {
-        return topic;
-    }
-
-    String group() {
-        return group;
-    }
-
-    String consumerName() {
+    /** The dedup consumer name: {@code --consumer-name}, or the group, as the library defaults it. */
+    String consumerName(String group) {
         return consumerName != null ? consumerName : group;
     }
 
     KeyOption key() {
         return key;
-    }
-
-    String deadLetterTopic() {
-        return deadLetterTopic != null ? deadLetterTopic : DeadLetter.topicOf(topic);
     }
 
     /** The validated table name; a usage error (exit 2) otherwise. */
@@ -126,47 +85,6 @@ final class ConsumerSettings {
             throw new ParameterException(spec.commandLine(), "--jdbc-password-env: the environment variable "
                     + passwordEnv + " is not set");
         }
-        if (!kafka().containsKey(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-            throw new ParameterException(spec.commandLine(), "no Kafka cluster: give --bootstrap-servers, or set "
-                    + "bootstrap.servers in --kafka-config");
-        }
-    }
-
-    /**
-     * The Kafka properties: the file's, then {@code --bootstrap-servers}, then every {@code --kafka-property}.
-     */
-    Map<String, Object> kafka() {
-        Map<String, Object> properties = new HashMap<>();
-        if (kafkaConfig != null) {
-            Properties file = new Properties();
-            try (Reader reader = Files.newBufferedReader(kafkaConfig, StandardCharsets.UTF_8)) {
-                file.load(reader);
-            } catch (IOException e) {
-                throw new ParameterException(spec.commandLine(), "--kafka-config: cannot read " + kafkaConfig + ": " + e);
-            }
-            file.forEach((k, v) -> properties.put((String) k, v));
-        }
-        if (bootstrapServers != null) {
-            properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        }
-        properties.putAll(kafkaProperties);
-        return properties;
-    }
-
-    /**
-     * Consumer properties for reading a topic without a group: nothing the audit does can commit an offset of, or
-     * join, the audited group.
-     */
-    Map<String, Object> readerProperties() {
-        Map<String, Object> properties = kafka();
-        properties.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        properties.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        properties.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
-        properties.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "dedup-audit");
-        return properties;
     }
 
     /** A read-only connection to the consumer's database. */
@@ -199,15 +117,12 @@ final class ConsumerSettings {
         return null;
     }
 
-    /** The settings as the report prints them: never a secret. */
-    Map<String, Object> describe() {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("topic", topic);
-        d.put("group", group);
-        d.put("consumerName", consumerName());
+    /** The settings of both mixins as a report prints them: never a secret. */
+    Map<String, Object> describe(KafkaSettings kafka) {
+        Map<String, Object> d = kafka.describe();
+        d.put("consumerName", consumerName(kafka.group()));
         d.put("key", key.spec());
         d.put("table", table);
-        d.put("deadLetterTopic", deadLetterTopic());
         return d;
     }
 }

@@ -35,6 +35,9 @@ final class InspectCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Mixin
+    private KafkaSettings kafka;
+
+    @Mixin
     private ConsumerSettings settings;
 
     @Parameters(index = "0", paramLabel = "KEY", description = "The dedup key, as the table stores it.")
@@ -62,20 +65,21 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        kafka.validate();
         settings.validate();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("settings", settings.describe());
+        result.put("settings", settings.describe(kafka));
         result.put("key", key);
         Claim claim;
         try (Connection connection = settings.connect()) {
-            claim = new ClaimTable(connection, settings.table(), settings.consumerName()).find(List.of(key)).get(key);
+            claim = new ClaimTable(connection, settings.table(), settings.consumerName(kafka.group())).find(List.of(key)).get(key);
         }
         result.put("claim", claim == null ? null : claimFields(claim));
         DeadLetters letters = deadLetters(err);
         List<Carrier> carriers = new ArrayList<>();
         Fingerprint fingerprint = Fingerprint.sha256();
-        try (TopicReader reader = new TopicReader(settings.readerProperties(), settings.topic())) {
+        try (TopicReader reader = new TopicReader(kafka.readerProperties(), kafka.topic())) {
             reader.read(5000, chunk -> {
                 for (ConsumerRecord<byte[], byte[]> r : chunk) {
                     if (carriers.size() < limit && key.equals(Audit.keyOf(settings.key().key(), r))) {
@@ -83,7 +87,7 @@ final class InspectCommand implements Callable<Integer> {
                         DeadLetters.Entry letter = letters.of(r.partition(), r.offset());
                         carriers.add(new Carrier(r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()),
                                 HEX.formatHex(print), amounts(claim, r, print),
-                                letter == null ? null : letter.coordinates(settings.deadLetterTopic())));
+                                letter == null ? null : letter.coordinates(kafka.deadLetterTopic())));
                     }
                 }
             }, err, progressInterval);
@@ -91,8 +95,8 @@ final class InspectCommand implements Callable<Integer> {
         result.put("records", carriers);
         List<Letter> keyed = new ArrayList<>();
         letters.withKey(key).forEach((source, entry) -> keyed.add(new Letter(
-                entry.coordinates(settings.deadLetterTopic()), entry.outcome(),
-                settings.topic() + "-" + source.partition() + "@" + source.offset())));
+                entry.coordinates(kafka.deadLetterTopic()), entry.outcome(),
+                kafka.topic() + "-" + source.partition() + "@" + source.offset())));
         result.put("deadLetters", keyed);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -107,12 +111,12 @@ final class InspectCommand implements Callable<Integer> {
     private DeadLetters deadLetters(PrintWriter err) throws Exception {
         TopicReader reader;
         try {
-            reader = new TopicReader(settings.readerProperties(), settings.deadLetterTopic());
+            reader = new TopicReader(kafka.readerProperties(), kafka.deadLetterTopic());
         } catch (IllegalStateException e) {
-            return DeadLetters.none(settings.topic());
+            return DeadLetters.none(kafka.topic());
         }
         try (reader) {
-            return DeadLetters.read(reader, settings.topic(), settings.group(), err, progressInterval);
+            return DeadLetters.read(reader, kafka.topic(), kafka.group(), err, progressInterval);
         }
     }
 
@@ -137,8 +141,8 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private void print(PrintWriter out, @Nullable Claim claim, List<Carrier> carriers, List<Letter> letters) {
-        out.printf("dedup key '%s' of consumer '%s' (table %s, topic %s)%n%n", key, settings.consumerName(),
-                settings.table(), settings.topic());
+        out.printf("dedup key '%s' of consumer '%s' (table %s, topic %s)%n%n", key, settings.consumerName(kafka.group()),
+                settings.table(), kafka.topic());
         if (claim == null) {
             out.println("claim: none");
         } else {
@@ -149,7 +153,7 @@ final class InspectCommand implements Callable<Integer> {
         out.println();
         out.println("records carrying it: " + (carriers.isEmpty() ? "none" : carriers.size()));
         for (Carrier c : carriers) {
-            out.printf("  %s-%d@%d  %s  fingerprint %s  %s%s%n", settings.topic(), c.partition(), c.offset(),
+            out.printf("  %s-%d@%d  %s  fingerprint %s  %s%s%n", kafka.topic(), c.partition(), c.offset(),
                     c.timestamp(), c.fingerprint(), c.amounts(),
                     c.deadLetter() == null ? "" : ", dead-lettered at " + c.deadLetter());
         }

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -114,23 +115,28 @@ final class AuditFixture implements AutoCloseable {
      * The honest consumer: the library's runner consumes everything (dead-lettering conflicts by default) until the
      * group has committed the end of every partition and the dead-letter topic holds {@code deadLetters} records.
      */
-    void consumeWithTheRunner(int deadLetters) throws Exception {
+    void consumeWithTheRunner(int deadLetters) {
+        try (DedupConsumerRunner<byte[], byte[]> runner = startRunner()) {
+            await().atMost(WAIT).until(() -> broker.committedOffsets(group, topic).equals(endOffsets()));
+            await().atMost(WAIT).until(() -> broker.readAll(DeadLetter.topicOf(topic), deadLetters,
+                    Duration.ofMillis(500)).size() == deadLetters);
+        }
+    }
+
+    /** The library's runner on the fixture's topic and group, running on a thread of its own until closed. */
+    DedupConsumerRunner<byte[], byte[]> startRunner() {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        Map<TopicPartition, Long> end = endOffsets();
-        try (DedupConsumerRunner<byte[], byte[]> runner = DedupConsumerRunner
+        DedupConsumerRunner<byte[], byte[]> runner = DedupConsumerRunner
                 .builder(new ByteArrayDeserializer(), new ByteArrayDeserializer())
                 .consumerProperties(props).topics(topic).deduplicator(deduplicator()).handler(EFFECT)
-                .pollTimeout(Duration.ofMillis(100)).build()) {
-            Thread thread = new Thread(runner::run, "runner-" + topic);
-            thread.setDaemon(true);
-            thread.start();
-            await().atMost(WAIT).until(() -> broker.committedOffsets(group, topic).equals(end));
-            await().atMost(WAIT).until(() -> broker.readAll(DeadLetter.topicOf(topic), deadLetters,
-                    Duration.ofMillis(500)).size() == deadLetters);
-        }
+                .pollTimeout(Duration.ofMillis(100)).build();
+        Thread thread = new Thread(runner::run, "runner-" + topic);
+        thread.setDaemon(true);
+        thread.start();
+        return runner;
     }
 
     /** Commits {@code offset} for each partition in the group, as a consumer does (the audit only reads them). */
@@ -164,6 +170,25 @@ final class AuditFixture implements AutoCloseable {
         return new ArrayList<>(List.of("--topic", topic, "--group", group, "--key", "record-key",
                 "--jdbc-url", database.jdbcUrl(databaseName), "--jdbc-user", database.user(),
                 "--jdbc-password-file", passwordFile.toString(), "--bootstrap-servers", broker.bootstrapServers()));
+    }
+
+    /** The Kafka settings alone, for {@code replay}. */
+    List<String> kafkaSettings() {
+        return new ArrayList<>(List.of("--topic", topic, "--group", group, "--bootstrap-servers",
+                broker.bootstrapServers()));
+    }
+
+    int effects(String key) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM effect WHERE dedup_key = ?")) {
+            s.setString(1, key);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Runs {@code dedup-audit audit --json} with the fixture's settings and {@code extra}. */
