@@ -22,9 +22,14 @@ import org.jspecify.annotations.Nullable;
  * is neither, it was either lost or its claim was purged by the retention. A purge deletes the oldest claims
  * (by {@code processed_at}) and a partition's records are claimed in offset order, so a purged record lies before
  * the lowest offset still claimed in its partition and is older than the oldest claim left and than the
- * {@code --retention} window; a record that fails any of these was never claimed: lost.
+ * {@code --retention} window; a record that fails any of these was never claimed: lost. A re-send of a key found purged
+ * is purged too, wherever it lies (its claim came from the first record); the audit remembers up to
+ * {@value #REMEMBERED_PURGED_KEYS} such keys, and says so when there were more.
  */
 final class Audit {
+
+    /** Purged keys remembered to recognise their re-sends: a bound on memory, not on what is counted. */
+    static final int REMEMBERED_PURGED_KEYS = 100_000;
 
     private final ClaimTable table;
     private final DedupKey keys;
@@ -37,6 +42,8 @@ final class Audit {
     private final @Nullable Instant purgeBound;
     private final int limit;
     private final AuditReport report;
+    private final Set<String> purgedKeys = new HashSet<>();
+    private boolean purgedKeysOverflowed;
 
     Audit(ClaimTable table, DedupKey keys, Map<Integer, Long> committed, DeadLetters deadLetters,
             String deadLetterTopic, Map<Integer, Long> lowestClaimed, @Nullable Instant purgeBound, int limit, AuditReport report) {
@@ -115,8 +122,9 @@ final class Audit {
         if (claim == null) {
             if (deadLetter != null) {
                 report.count(AuditReport.DEAD_LETTERED);
-            } else if (key != null && purged(record)) {
+            } else if (key != null && (purgedKeys.contains(key) || purged(record))) {
                 report.count(AuditReport.PURGED);
+                remember(key);
                 add(report.purged, finding(record, key, "claim purged"));
             } else {
                 report.count(AuditReport.LOST);
@@ -134,6 +142,16 @@ final class Audit {
             report.count(AuditReport.CLAIMED);
         } else {
             report.count(AuditReport.DUPLICATE);
+        }
+    }
+
+    private void remember(String key) {
+        if (purgedKeys.size() < REMEMBERED_PURGED_KEYS) {
+            purgedKeys.add(key);
+        } else if (!purgedKeys.contains(key) && !purgedKeysOverflowed) {
+            purgedKeysOverflowed = true;
+            report.notes.add("more than " + REMEMBERED_PURGED_KEYS + " keys were purged: a later re-send of one the "
+                    + "audit no longer remembers counts as lost, not purged (both are violations)");
         }
     }
 

@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -81,7 +82,7 @@ final class AuditCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         AuditReport report = new AuditReport();
         report.settings = settings.describe(kafka);
-        report.auditedAt = Instant.now();
+        report.auditedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Map<Integer, Long> committed = committedOffsets();
         try (Connection connection = settings.connect()) {
             ClaimTable table = new ClaimTable(connection, settings.table(), settings.consumerName(kafka.group()));

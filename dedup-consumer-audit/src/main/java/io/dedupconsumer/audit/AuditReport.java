@@ -36,7 +36,7 @@ final class AuditReport {
     Map<String, Object> settings = new LinkedHashMap<>();
     Instant auditedAt = Instant.EPOCH;
     List<PartitionState> partitions = new ArrayList<>();
-    /** Records read, by what they amounted to. */
+    /** Records read, by what they amounted to, every category present. */
     Map<String, Long> records = new LinkedHashMap<>();
     /** Claims of the consumer in the table, by outcome. */
     Map<String, Long> claims = new LinkedHashMap<>();
@@ -62,6 +62,12 @@ final class AuditReport {
     static final String WAITING = "waiting";
     static final String LOST = "lost";
     static final String PURGED = "purged";
+
+    AuditReport() {
+        for (String category : List.of(CLAIMED, DUPLICATE, CONFLICT, DEAD_LETTERED, WAITING, LOST, PURGED)) {
+            records.put(category, 0L);
+        }
+    }
 
     void count(String what) {
         records.merge(what, 1L, Long::sum);

@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -31,6 +33,8 @@ final class ClaimTable {
 
     private static final String COLUMNS =
             "dedup_key, fingerprint, outcome, reason, source_topic, source_partition, source_offset, processed_at";
+
+    private static final DateTimeFormatter MYSQL_DATETIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
 
     private final Connection connection;
     private final Dialect dialect;
@@ -160,13 +164,19 @@ final class ClaimTable {
         }
     }
 
+    /**
+     * Binds {@code since} at the column's precision, milliseconds. On MySQL as the text of a UTC {@code DATETIME}:
+     * MySQL Connector/J sends a {@code LocalDateTime} parameter without its fraction of a second, which would count
+     * the claims written in the second before the replay.
+     */
     private void bindSince(PreparedStatement select, String topic, Instant since) throws SQLException {
         select.setString(1, consumer);
         select.setString(2, topic);
+        Instant millis = since.truncatedTo(ChronoUnit.MILLIS);
         if (dialect == Dialect.MYSQL) {
-            select.setObject(3, LocalDateTime.ofInstant(since, ZoneOffset.UTC));
+            select.setString(3, MYSQL_DATETIME.format(LocalDateTime.ofInstant(millis, ZoneOffset.UTC)));
         } else {
-            select.setObject(3, since.atOffset(ZoneOffset.UTC));
+            select.setObject(3, millis.atOffset(ZoneOffset.UTC));
         }
     }
 

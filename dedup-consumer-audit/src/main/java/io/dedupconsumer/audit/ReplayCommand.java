@@ -3,6 +3,7 @@ package io.dedupconsumer.audit;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -83,7 +84,7 @@ final class ReplayCommand implements Callable<Integer> {
             Map<TopicPartition, Long> from = targets(admin);
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(kafka.group())
                     .partitionsToOffsetAndMetadata().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            Instant started = Instant.now();
+            Instant started = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             out.printf("replay of topic %s for group %s from %s%n", kafka.topic(), kafka.group(),
                     target.earliest ? "the earliest offsets" : target.time);
             out.printf("%-9s %12s %12s%n", "partition", "committed", "replay from");
@@ -102,8 +103,8 @@ final class ReplayCommand implements Callable<Integer> {
             // since the check above cannot be overrun
             admin.alterConsumerGroupOffsets(kafka.group(), reset).all()
                     .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            out.printf("offsets reset at %s; start the consumer, then audit: what the replay applied anew has a "
-                    + "claim processed after this time%n", started);
+            out.printf("offsets reset; start the consumer, then run audit with --since-replay %s: a claim written "
+                    + "since is a record the replay applied anew%n", started);
             out.flush();
             return DedupAuditCommand.OK;
         }

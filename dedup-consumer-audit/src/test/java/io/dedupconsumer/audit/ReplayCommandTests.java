@@ -60,6 +60,12 @@ class ReplayCommandTests {
             assertThat(clean.json().get("appliedAnew").asLong()).isZero();
             assertThat(clean.records(AuditReport.CLAIMED)).isEqualTo(10);
             assertThat(fixture.effects("order-3")).isEqualTo(1);
+            // the boundary is exact to the millisecond the table keeps, on both databases
+            Instant newest = Instant.parse(clean.json().get("newestClaim").asText());
+            assertThat(fixture.auditJson("--since-replay", newest.toString()).json().get("appliedAnew").asLong())
+                    .isPositive();
+            assertThat(fixture.auditJson("--since-replay", newest.plusMillis(1).toString()).json().get("appliedAnew")
+                    .asLong()).isZero();
 
             fixture.execute("DELETE FROM dedup_record WHERE dedup_key IN ('order-3', 'order-4')");
             Thread.sleep(5); // the replay's start is after the first pass's last claim, by the database's clock too
