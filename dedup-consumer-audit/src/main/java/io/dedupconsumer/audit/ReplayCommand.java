@@ -103,8 +103,8 @@ final class ReplayCommand implements Callable<Integer> {
             // since the check above cannot be overrun
             admin.alterConsumerGroupOffsets(kafka.group(), reset).all()
                     .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            out.printf("offsets reset; start the consumer, then run audit with --since-replay %s: a claim written "
-                    + "since is a record the replay applied anew%n", started);
+            out.printf("offsets reset. Start the consumer; once it has caught up, run audit with --since-replay %s "
+                    + "(a claim written since is a record the replay applied anew)%n", started);
             out.flush();
             return DedupAuditCommand.OK;
         }
