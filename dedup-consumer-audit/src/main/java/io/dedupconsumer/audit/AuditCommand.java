@@ -57,74 +57,67 @@ final class AuditCommand implements Callable<Integer> {
                     + "replay applied anew, a violation; audit a topic no new records arrive on meanwhile.")
     private @Nullable Instant sinceReplay;
 
-    @Option(names = "--json", description = "Print the report as JSON instead of a table.")
-    private boolean json;
-
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
-            description = "Findings listed per kind; counts are always complete (default: ${DEFAULT-VALUE}).")
-    private int limit;
-
     @Option(names = "--chunk", paramLabel = "RECORDS", defaultValue = "5000",
             description = "Records classified at once: the memory bound (default: ${DEFAULT-VALUE}).")
     private int chunk;
 
-    @Option(names = "--progress-interval", defaultValue = "PT10S", paramLabel = "DURATION",
-            description = "How often progress is written to stderr (default: ${DEFAULT-VALUE}).")
-    private Duration progressInterval;
+    @Mixin
+    private ReportOptions output;
 
     @Override
     public Integer call() throws Exception {
         kafka.validate();
         settings.validate();
-        if (limit < 0 || chunk < 1) {
-            throw new ParameterException(spec.commandLine(), "--limit must be 0 or more and --chunk 1 or more");
+        output.validate();
+        if (chunk < 1) {
+            throw new ParameterException(spec.commandLine(), "--chunk must be 1 or more");
         }
         PrintWriter err = spec.commandLine().getErr();
-        AuditReport report = new AuditReport();
-        report.settings = settings.describe(kafka);
-        report.auditedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        AuditReport result = new AuditReport();
+        result.settings = settings.describe(kafka);
+        result.auditedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Map<Integer, Long> committed = committedOffsets();
         try (Connection connection = settings.connect()) {
             ClaimTable table = new ClaimTable(connection, settings.table(), settings.consumerName(kafka.group()));
-            DeadLetters deadLetters = deadLetters(report, err);
-            report.deadLetters = deadLetters.size();
-            report.claims = table.countByOutcome();
+            DeadLetters deadLetters = DeadLetters.readIfPresent(kafka, err, output.progressInterval(), result.notes);
+            result.deadLetters = deadLetters.size();
+            result.claims = table.countByOutcome();
             Instant[] times = table.claimTimes();
             if (times != null) {
-                report.oldestClaim = times[0];
-                report.newestClaim = times[1];
+                result.oldestClaim = times[0];
+                result.newestClaim = times[1];
             }
             try (TopicReader reader = new TopicReader(kafka.readerProperties(), kafka.topic())) {
                 Audit audit = new Audit(table, settings.key().key(), committed, deadLetters,
                         kafka.deadLetterTopic(), table.lowestClaimedOffsets(kafka.topic()),
-                        Audit.purgeBound(report.oldestClaim, retention, report.auditedAt), limit, report);
-                audit.run(reader, chunk, err, progressInterval);
+                        Audit.purgeBound(result.oldestClaim, retention, result.auditedAt), output.limit(), result);
+                audit.run(reader, chunk, err, output.progressInterval());
             }
             if (sinceReplay != null) {
-                report.replayStarted = sinceReplay;
-                report.appliedAnew = table.countSince(kafka.topic(), sinceReplay);
-                for (Claim c : table.listSince(kafka.topic(), sinceReplay, limit)) {
-                    report.appliedSinceReplay.add(new AuditReport.Pending(c.key(), c.partition(), c.offset(),
+                result.replayStarted = sinceReplay;
+                result.appliedAnew = table.countSince(kafka.topic(), sinceReplay);
+                for (Claim c : table.listSince(kafka.topic(), sinceReplay, output.limit())) {
+                    result.appliedSinceReplay.add(new AuditReport.Pending(c.key(), c.partition(), c.offset(),
                             c.outcome(), c.processedAt()));
                 }
             }
         }
-        long unresolved = report.conflicts.stream().filter(c -> c.deadLetter() == null).count();
-        long lost = report.total(AuditReport.LOST);
-        long purged = report.total(AuditReport.PURGED);
-        report.violations = lost + purged + unresolved + report.appliedAnew;
-        if (report.violations > 0) {
-            report.result = lost + " lost, " + purged + " purged while the topic holds them, " + unresolved
-                    + " conflict(s) consumed without a dead letter, " + report.appliedAnew + " applied anew";
+        long unresolved = result.conflicts.stream().filter(c -> c.deadLetter() == null).count();
+        long lost = result.total(AuditReport.LOST);
+        long purged = result.total(AuditReport.PURGED);
+        result.violations = lost + purged + unresolved + result.appliedAnew;
+        if (result.violations > 0) {
+            result.result = lost + " lost, " + purged + " purged while the topic holds them, " + unresolved
+                    + " conflict(s) consumed without a dead letter, " + result.appliedAnew + " applied anew";
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(mapper().writeValueAsString(report));
+        if (output.json()) {
+            out.println(mapper().writeValueAsString(result));
             out.flush();
         } else {
-            report.printHuman(out);
+            result.printHuman(out);
         }
-        return report.violations == 0 ? DedupAuditCommand.OK : DedupAuditCommand.VIOLATIONS;
+        return result.violations == 0 ? DedupAuditCommand.OK : DedupAuditCommand.VIOLATIONS;
     }
 
     private Map<Integer, Long> committedOffsets() throws Exception {
@@ -139,25 +132,6 @@ final class AuditCommand implements Callable<Integer> {
             });
         }
         return committed;
-    }
-
-    private DeadLetters deadLetters(AuditReport report, PrintWriter err) throws Exception {
-        TopicReader reader;
-        try {
-            reader = new TopicReader(kafka.readerProperties(), kafka.deadLetterTopic());
-        } catch (IllegalStateException e) {
-            report.notes.add("no dead-letter topic " + kafka.deadLetterTopic() + ": no record counts as "
-                    + "dead-lettered (give --dead-letter-topic if the consumer names it otherwise)");
-            return DeadLetters.none(kafka.topic());
-        }
-        try (reader) {
-            DeadLetters letters = DeadLetters.read(reader, kafka.topic(), kafka.group(), err, progressInterval);
-            if (letters.ignored() > 0) {
-                report.notes.add(letters.ignored() + " dead letter(s) on " + kafka.deadLetterTopic() + " stand for "
-                        + "another topic or group, or lack the kafka_dlt-original-* headers, and were left out");
-            }
-            return letters;
-        }
     }
 
     static ObjectMapper mapper() {

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,15 +42,29 @@ final class DeadLetters {
         this.topic = topic;
     }
 
-    static DeadLetters none(String topic) {
-        return new DeadLetters(topic);
-    }
-
-    /** Reads the whole dead-letter topic (to its end offsets when the read began). */
-    static DeadLetters read(TopicReader reader, String topic, String group, PrintWriter progress,
-            Duration progressInterval) throws Exception {
-        DeadLetters letters = new DeadLetters(topic);
-        reader.read(1000, chunk -> chunk.forEach(r -> letters.add(r, group)), progress, progressInterval);
+    /**
+     * Reads the whole dead-letter topic (to its end offsets when the read began); a missing topic holds none.
+     *
+     * @param notes where to say that the topic is missing, or that dead letters were left out
+     */
+    static DeadLetters readIfPresent(KafkaSettings kafka, PrintWriter progress, Duration progressInterval,
+            List<String> notes) throws Exception {
+        DeadLetters letters = new DeadLetters(kafka.topic());
+        TopicReader reader;
+        try {
+            reader = new TopicReader(kafka.readerProperties(), kafka.deadLetterTopic());
+        } catch (IllegalStateException e) {
+            notes.add("no dead-letter topic " + kafka.deadLetterTopic() + ": no record counts as dead-lettered (give "
+                    + "--dead-letter-topic if the consumer names it otherwise)");
+            return letters;
+        }
+        try (reader) {
+            reader.read(1000, chunk -> chunk.forEach(r -> letters.add(r, kafka.group())), progress, progressInterval);
+        }
+        if (letters.ignored > 0) {
+            notes.add(letters.ignored + " dead letter(s) on " + kafka.deadLetterTopic() + " stand for another topic "
+                    + "or group, or lack the kafka_dlt-original-* headers, and were left out");
+        }
         return letters;
     }
 
@@ -89,11 +104,6 @@ final class DeadLetters {
 
     int size() {
         return bySource.size();
-    }
-
-    /** Dead letters on the topic that stand for another topic or another group's record, or lack the headers. */
-    long ignored() {
-        return ignored;
     }
 
     private static @Nullable String text(ConsumerRecord<?, ?> record, String header) {

@@ -3,7 +3,6 @@ package io.dedupconsumer.audit;
 import io.dedupconsumer.core.Fingerprint;
 import java.io.PrintWriter;
 import java.sql.Connection;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -16,7 +15,6 @@ import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -43,16 +41,8 @@ final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "KEY", description = "The dedup key, as the table stores it.")
     private String key;
 
-    @Option(names = "--json", description = "Print the result as JSON instead of text.")
-    private boolean json;
-
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
-            description = "Records listed at most (default: ${DEFAULT-VALUE}).")
-    private int limit;
-
-    @Option(names = "--progress-interval", defaultValue = "PT10S", paramLabel = "DURATION",
-            description = "How often progress is written to stderr (default: ${DEFAULT-VALUE}).")
-    private Duration progressInterval;
+    @Mixin
+    private ReportOptions output;
 
     /** One record of the topic carrying the key. */
     record Carrier(int partition, long offset, Instant timestamp, String fingerprint, String amounts,
@@ -67,6 +57,7 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         kafka.validate();
         settings.validate();
+        output.validate();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("settings", settings.describe(kafka));
@@ -76,13 +67,13 @@ final class InspectCommand implements Callable<Integer> {
             claim = new ClaimTable(connection, settings.table(), settings.consumerName(kafka.group())).find(List.of(key)).get(key);
         }
         result.put("claim", claim == null ? null : claimFields(claim));
-        DeadLetters letters = deadLetters(err);
+        DeadLetters letters = DeadLetters.readIfPresent(kafka, err, output.progressInterval(), new ArrayList<>());
         List<Carrier> carriers = new ArrayList<>();
         Fingerprint fingerprint = Fingerprint.sha256();
         try (TopicReader reader = new TopicReader(kafka.readerProperties(), kafka.topic())) {
             reader.read(5000, chunk -> {
                 for (ConsumerRecord<byte[], byte[]> r : chunk) {
-                    if (carriers.size() < limit && key.equals(Audit.keyOf(settings.key().key(), r))) {
+                    if (carriers.size() < output.limit() && key.equals(Audit.keyOf(settings.key().key(), r))) {
                         byte[] print = fingerprint.of(r);
                         DeadLetters.Entry letter = letters.of(r.partition(), r.offset());
                         carriers.add(new Carrier(r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()),
@@ -90,7 +81,7 @@ final class InspectCommand implements Callable<Integer> {
                                 letter == null ? null : letter.coordinates(kafka.deadLetterTopic())));
                     }
                 }
-            }, err, progressInterval);
+            }, err, output.progressInterval());
         }
         result.put("records", carriers);
         List<Letter> keyed = new ArrayList<>();
@@ -99,25 +90,13 @@ final class InspectCommand implements Callable<Integer> {
                 kafka.topic() + "-" + source.partition() + "@" + source.offset())));
         result.put("deadLetters", keyed);
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (output.json()) {
             out.println(AuditCommand.mapper().writeValueAsString(result));
         } else {
             print(out, claim, carriers, keyed);
         }
         out.flush();
         return DedupAuditCommand.OK;
-    }
-
-    private DeadLetters deadLetters(PrintWriter err) throws Exception {
-        TopicReader reader;
-        try {
-            reader = new TopicReader(kafka.readerProperties(), kafka.deadLetterTopic());
-        } catch (IllegalStateException e) {
-            return DeadLetters.none(kafka.topic());
-        }
-        try (reader) {
-            return DeadLetters.read(reader, kafka.topic(), kafka.group(), err, progressInterval);
-        }
     }
 
     private static String amounts(@Nullable Claim claim, ConsumerRecord<?, ?> r, byte[] print) {
