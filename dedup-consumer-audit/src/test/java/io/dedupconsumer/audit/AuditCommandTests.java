@@ -21,12 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AuditCommandTests {
 
-    static Stream<TestDatabase> databases() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
-    }
-
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.audit.AuditFixture#databases")
     void anHonestRunWithResendsAndAConflictAuditsCleanWithTheConflictsDeadLetter(TestDatabase database) throws Exception {
         try (AuditFixture fixture = new AuditFixture("audit_honest", database, 2)) {
             for (int i = 0; i < 12; i++) {
@@ -63,7 +59,7 @@ class AuditCommandTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.audit.AuditFixture#databases")
     void offsetsCommittedBeforeTheDatabaseCommitAreReportedAsLostRecordsByName(TestDatabase database) throws Exception {
         try (AuditFixture fixture = new AuditFixture("audit_unsafe", database, 1)) {
             for (int i = 0; i < 10; i++) {
@@ -90,7 +86,7 @@ class AuditCommandTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.audit.AuditFixture#databases")
     void claimsAtOrAfterTheCommittedOffsetAreListedAsNotCommitted(TestDatabase database) throws Exception {
         try (AuditFixture fixture = new AuditFixture("audit_pending", database, 1)) {
             for (int i = 0; i < 10; i++) {
@@ -112,7 +108,7 @@ class AuditCommandTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.audit.AuditFixture#databases")
     void deletedDedupRowsAreReportedAsPurgedWithTheirResendsAndARowMissingAmongClaimedOnesAsLost(TestDatabase database)
             throws Exception {
         try (AuditFixture fixture = new AuditFixture("audit_purged", database, 1)) {
@@ -140,7 +136,7 @@ class AuditCommandTests {
     }
 
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.audit.AuditFixture#databases")
     void aTableMissingFromTheDatabaseMeansTheAuditCouldNotRun(TestDatabase database) throws Exception {
         try (AuditFixture fixture = new AuditFixture("audit_notable", database, 1)) {
             fixture.send(0, "order-0", "amount=0");

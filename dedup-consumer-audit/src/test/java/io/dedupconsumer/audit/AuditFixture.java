@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -84,6 +85,11 @@ final class AuditFixture implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The databases every claim of the audit is proved on. */
+    static Stream<TestDatabase> databases() {
+        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
     }
 
     void send(int partition, String key, String value) {

@@ -7,19 +7,14 @@ import io.dedupconsumer.kafka.DeadLetter;
 import io.dedupconsumer.testkit.TestDatabase;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code inspect KEY} on what the library's runner left: the claim, every record of the key, its dead letter. */
 class InspectCommandTests {
 
-    static Stream<TestDatabase> databases() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
-    }
-
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.audit.AuditFixture#databases")
     void inspectShowsTheClaimEveryRecordOfTheKeyAndTheConflictsDeadLetter(TestDatabase database) throws Exception {
         try (AuditFixture fixture = new AuditFixture("inspect", database, 1)) {
             fixture.send(0, "order-1", "amount=10");

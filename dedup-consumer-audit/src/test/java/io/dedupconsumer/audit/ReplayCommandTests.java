@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,12 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ReplayCommandTests {
 
-    static Stream<TestDatabase> databases() {
-        return Stream.of(TestDatabase.mariadb(), TestDatabase.postgresql());
-    }
-
     @ParameterizedTest
-    @MethodSource("databases")
+    @MethodSource("io.dedupconsumer.audit.AuditFixture#databases")
     void aReplayUnderTheRunnerAppliesNothingAnewUntilDedupRowsAreDeleted(TestDatabase database) throws Exception {
         try (AuditFixture fixture = new AuditFixture("replay", database, 2)) {
             for (int i = 0; i < 10; i++) {
