@@ -3,6 +3,7 @@ package io.dedupconsumer.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dedupconsumer.core.DedupKey;
 import io.dedupconsumer.core.Deduplicator;
 import io.dedupconsumer.kafka.DeadLetter;
 import io.dedupconsumer.testkit.TestDatabase;
@@ -132,6 +133,32 @@ class AuditCommandTests {
             assertThat(run.keys("purged")).containsExactly("order-0", "order-1", "order-2", "order-1");
             assertThat(run.keys("lost")).containsExactly("order-6");
             assertThat(run.json().get("violations").asLong()).isEqualTo(5);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.dedupconsumer.audit.AuditFixture#databases")
+    void keysAreDerivedByTheLibrarysOwnExtractorsSoAWrongKeySourceReportsLossesInsteadOfPassing(TestDatabase database)
+            throws Exception {
+        try (AuditFixture fixture = new AuditFixture("audit_json_key", database, 1)) {
+            for (int i = 0; i < 5; i++) {
+                fixture.send(0, "record-key-" + i, "{\"payment\":{\"txId\":\"tx-" + i + "\"},\"amount\":" + i + "}");
+            }
+            Deduplicator deduplicator = Deduplicator.builder().consumerName(fixture.group)
+                    .dedupKey(DedupKey.jsonField("/payment/txId")).dataSource(fixture.dataSource).build();
+            for (ConsumerRecord<byte[], byte[]> record : fixture.records()) {
+                deduplicator.process(record, AuditFixture.EFFECT);
+            }
+            fixture.commit(Map.of(0, 5L));
+
+            AuditFixture.Run right = fixture.auditJsonKeyedBy("json:/payment/txId");
+            AuditFixture.Run wrong = fixture.auditJsonKeyedBy("record-key", "--retention", "P1D");
+
+            assertThat(right.exitCode()).as(right.out() + right.err()).isZero();
+            assertThat(right.records(AuditReport.CLAIMED)).isEqualTo(5);
+            assertThat(wrong.exitCode()).isEqualTo(DedupAuditCommand.VIOLATIONS);
+            assertThat(wrong.keys("lost")).containsExactly("record-key-0", "record-key-1", "record-key-2",
+                    "record-key-3", "record-key-4");
         }
     }
 

@@ -173,7 +173,12 @@ final class AuditFixture implements AutoCloseable {
 
     /** The settings of this fixture's consumer, as an operator types them. */
     List<String> settings() {
-        return new ArrayList<>(List.of("--topic", topic, "--group", group, "--key", "record-key",
+        return settings("record-key");
+    }
+
+    /** The settings with the key source {@code key}. */
+    List<String> settings(String key) {
+        return new ArrayList<>(List.of("--topic", topic, "--group", group, "--key", key,
                 "--jdbc-url", database.jdbcUrl(databaseName), "--jdbc-user", database.user(),
                 "--jdbc-password-file", passwordFile.toString(), "--bootstrap-servers", broker.bootstrapServers()));
     }
@@ -199,8 +204,13 @@ final class AuditFixture implements AutoCloseable {
 
     /** Runs {@code dedup-audit audit --json} with the fixture's settings and {@code extra}. */
     Run auditJson(String... extra) {
+        return auditJsonKeyedBy("record-key", extra);
+    }
+
+    /** Runs {@code dedup-audit audit --json --key key} with the fixture's other settings and {@code extra}. */
+    Run auditJsonKeyedBy(String key, String... extra) {
         List<String> args = new ArrayList<>(List.of("audit"));
-        args.addAll(settings());
+        args.addAll(settings(key));
         args.add("--json");
         args.addAll(List.of(extra));
         Run run = run(args.toArray(new String[0]));
