@@ -93,13 +93,18 @@ final class KafkaSettings {
 
     /**
      * Consumer properties for reading a topic without a group: nothing the audit does can commit an offset of, or
-     * join, the audited group.
+     * join, the audited group. It reads what the library's consumers read, {@code read_committed} (the runner and the
+     * Spring container always do: a record of an aborted transaction was never delivered, so it is not lost), and a
+     * record deleted by the topic's retention while the audit reads moves it to the next one that exists, never to
+     * the end.
      */
     Map<String, Object> readerProperties() {
         Map<String, Object> properties = properties();
         properties.remove(ConsumerConfig.GROUP_ID_CONFIG);
         properties.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         properties.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);

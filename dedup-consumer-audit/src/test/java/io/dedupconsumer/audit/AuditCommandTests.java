@@ -12,6 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -159,6 +163,33 @@ class AuditCommandTests {
             assertThat(wrong.exitCode()).isEqualTo(DedupAuditCommand.VIOLATIONS);
             assertThat(wrong.keys("lost")).containsExactly("record-key-0", "record-key-1", "record-key-2",
                     "record-key-3", "record-key-4");
+        }
+    }
+
+    @Test
+    void aRecordOfAnAbortedTransactionWasNeverDeliveredSoItIsNotLost() throws Exception {
+        try (AuditFixture fixture = new AuditFixture("audit_aborted", TestDatabase.postgresql(), 1)) {
+            Map<String, Object> transactional = fixture.broker.producerProps();
+            transactional.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "audit-aborted-" + fixture.topic);
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(transactional)) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>(fixture.topic, 0, AuditFixture.bytes("order-aborted"),
+                        AuditFixture.bytes("amount=1"))).get();
+                producer.abortTransaction();
+            }
+            fixture.send(0, "order-1", "amount=1");
+            Deduplicator deduplicator = fixture.deduplicator();
+            for (ConsumerRecord<byte[], byte[]> record : fixture.records()) {
+                deduplicator.process(record, AuditFixture.EFFECT);
+            }
+            fixture.commit(Map.of(0, fixture.endOffsets().values().iterator().next()));
+
+            AuditFixture.Run run = fixture.auditJson();
+
+            assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+            assertThat(run.records(AuditReport.CLAIMED)).isEqualTo(1);
+            assertThat(run.records(AuditReport.LOST)).isZero();
         }
     }
 
