@@ -67,17 +67,10 @@ class AuditCommandTests {
     @MethodSource("io.dedupconsumer.audit.AuditFixture#databases")
     void offsetsCommittedBeforeTheDatabaseCommitAreReportedAsLostRecordsByName(TestDatabase database) throws Exception {
         try (AuditFixture fixture = new AuditFixture("audit_unsafe", database, 1)) {
-            for (int i = 0; i < 10; i++) {
-                fixture.send(0, "order-" + i, "amount=" + i);
-            }
+            fixture.sendOrders(10);
             // The unsafe consumer: it commits the offsets of a poll before its database transaction commits, and is
             // killed before that commit: records 0 and 6 to 9 are never applied, their offsets are committed.
-            Deduplicator deduplicator = fixture.deduplicator();
-            for (ConsumerRecord<byte[], byte[]> record : fixture.records()) {
-                if (record.offset() >= 1 && record.offset() <= 5) {
-                    deduplicator.process(record, AuditFixture.EFFECT);
-                }
-            }
+            fixture.apply(offset -> offset >= 1 && offset <= 5);
             fixture.commit(Map.of(0, 10L));
 
             AuditFixture.Run run = fixture.auditJson("--retention", "P7D");
@@ -94,13 +87,8 @@ class AuditCommandTests {
     @MethodSource("io.dedupconsumer.audit.AuditFixture#databases")
     void claimsAtOrAfterTheCommittedOffsetAreListedAsNotCommitted(TestDatabase database) throws Exception {
         try (AuditFixture fixture = new AuditFixture("audit_pending", database, 1)) {
-            for (int i = 0; i < 10; i++) {
-                fixture.send(0, "order-" + i, "amount=" + i);
-            }
-            Deduplicator deduplicator = fixture.deduplicator();
-            for (ConsumerRecord<byte[], byte[]> record : fixture.records()) {
-                deduplicator.process(record, AuditFixture.EFFECT);
-            }
+            fixture.sendOrders(10);
+            fixture.apply(offset -> true);
             fixture.commit(Map.of(0, 7L)); // the consumer stopped after its database commit, before its offset commit
 
             AuditFixture.Run run = fixture.auditJson();
@@ -117,15 +105,10 @@ class AuditCommandTests {
     void deletedDedupRowsAreReportedAsPurgedWithTheirResendsAndARowMissingAmongClaimedOnesAsLost(TestDatabase database)
             throws Exception {
         try (AuditFixture fixture = new AuditFixture("audit_purged", database, 1)) {
-            for (int i = 0; i < 10; i++) {
-                fixture.send(0, "order-" + i, "amount=" + i);
-            }
+            fixture.sendOrders(10);
             fixture.send(0, "order-1", "amount=1"); // a re-send: its claim is the first record's
             Thread.sleep(20); // every claim is written after every record's timestamp, as on any real consumer
-            Deduplicator deduplicator = fixture.deduplicator();
-            for (ConsumerRecord<byte[], byte[]> record : fixture.records()) {
-                deduplicator.process(record, AuditFixture.EFFECT);
-            }
+            fixture.apply(offset -> true);
             fixture.commit(Map.of(0, 11L));
             // a purge that outran the topic: the oldest claims are gone while the topic still holds their records;
             // order-6 goes too, but claims older than it remain, so no purge removed it
@@ -179,10 +162,7 @@ class AuditCommandTests {
                 producer.abortTransaction();
             }
             fixture.send(0, "order-1", "amount=1");
-            Deduplicator deduplicator = fixture.deduplicator();
-            for (ConsumerRecord<byte[], byte[]> record : fixture.records()) {
-                deduplicator.process(record, AuditFixture.EFFECT);
-            }
+            fixture.apply(offset -> true);
             fixture.commit(Map.of(0, fixture.endOffsets().values().iterator().next()));
 
             AuditFixture.Run run = fixture.auditJson();

@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.function.LongPredicate;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -101,6 +102,23 @@ final class AuditFixture implements AutoCloseable {
             throw new IllegalStateException(e);
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Sends {@code order-0} ... {@code order-<count-1>} to partition 0, each with its own payload. */
+    void sendOrders(int count) {
+        for (int i = 0; i < count; i++) {
+            send(0, "order-" + i, "amount=" + i);
+        }
+    }
+
+    /** Applies, with the library's {@link Deduplicator}, every record sent whose offset {@code which} accepts. */
+    void apply(LongPredicate which) {
+        Deduplicator deduplicator = deduplicator();
+        for (ConsumerRecord<byte[], byte[]> record : records()) {
+            if (which.test(record.offset())) {
+                deduplicator.process(record, EFFECT);
+            }
         }
     }
 
