@@ -1,37 +1,27 @@
 package io.dedupconsumer.kafka;
 
-import static io.dedupconsumer.kafka.RetrySchedule.coordinates;
-
 import io.dedupconsumer.core.ConflictPolicy;
 import io.dedupconsumer.core.DatabaseUnavailableException;
-import io.dedupconsumer.core.DedupResult;
 import io.dedupconsumer.core.Deduplicator;
 import io.dedupconsumer.core.InvalidSettingException;
 import io.dedupconsumer.core.RecordHandler;
-import io.dedupconsumer.core.RecordProcessingException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -41,9 +31,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -110,56 +98,43 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
     private static final Logger log = LoggerFactory.getLogger(DedupShareConsumerRunner.class);
     private static final AtomicInteger RUNNERS = new AtomicInteger();
     private static final String ACKNOWLEDGEMENT_MODE = "share.acknowledgement.mode";
-    /** How long a renewal waits for the consumer to hand the renewed records back. */
-    private static final Duration RENEWAL_WAIT = Duration.ofSeconds(2);
 
     private final KafkaShareConsumer<byte[], byte[]> consumer;
     private final DeadLetterPublisher deadLetters;
     private final RecordDecoder<K, V> decoder;
     private final RunnerMetrics metrics;
     private final Deduplicator deduplicator;
-    private final RecordHandler<K, V> handler;
-    private final ConflictPolicy conflictPolicy;
-    private final Backoff backoff;
-    private final int maxAttempts;
-    private final RunnerListener listener;
     private final List<String> topics;
     private final Duration pollTimeout;
     private final Duration shutdownTimeout;
-    private final Duration deadLetterWait;
     private final String name;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile @Nullable Thread thread;
-    private final Duration maxLockRenewal;
     private final ExecutorService handlerThread;
-    /** When the locks of the records held were last acquired or renewed ({@link System#nanoTime()}). */
-    private long lockedAt;
-    private volatile @Nullable RuntimeException fatal;
+    private final ShareLocks locks;
+    private final ShareRecordDecisions<K, V> decisions;
+    private final ShareOutageHold outageHold;
 
     private DedupShareConsumerRunner(Builder<K, V> b) {
         Map<String, Object> consumerProperties = new HashMap<>(b.consumerProperties);
         consumerProperties.put(ACKNOWLEDGEMENT_MODE, "explicit");
         this.deduplicator = Objects.requireNonNull(b.deduplicator, "deduplicator")
                 .forPollInterval(DeadLetterBudget.maxPollInterval(consumerProperties));
-        this.handler = Objects.requireNonNull(b.handler, "handler");
+        RecordHandler<K, V> handler = Objects.requireNonNull(b.handler, "handler");
         String group = String.valueOf(consumerProperties.get(ConsumerConfig.GROUP_ID_CONFIG));
         String runnerId = group + "-share-" + RUNNERS.incrementAndGet();
         Map<String, Object> producerProperties = b.producerProperties != null ? new HashMap<>(b.producerProperties)
                 : DedupConsumerRunner.deadLetterProducerProperties(consumerProperties, runnerId);
         DeadLetterBudget budget = DeadLetterBudget.of(consumerProperties);
         producerProperties.putAll(budget.producerTimeouts());
-        this.deadLetterWait = budget.perStep();
+        Duration deadLetterWait = budget.perStep();
         this.name = group;
-        this.conflictPolicy = b.conflictPolicy;
-        this.backoff = b.backoff;
-        this.maxAttempts = b.maxAttempts;
-        this.listener = b.listener;
         this.topics = List.copyOf(b.topics);
         this.pollTimeout = b.pollTimeout;
         this.shutdownTimeout = b.shutdownTimeout;
-        this.maxLockRenewal = b.maxLockRenewal != null ? b.maxLockRenewal
+        Duration maxLockRenewal = b.maxLockRenewal != null ? b.maxLockRenewal
                 : DeadLetterBudget.maxPollInterval(consumerProperties);
         this.handlerThread = Executors.newSingleThreadExecutor(task -> {
             Thread t = new Thread(task, "dedup-share-handler-" + runnerId);
@@ -178,9 +153,13 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
             throw e;
         }
         this.metrics = new RunnerMetrics(b.meterRegistry, deduplicator.consumerName(), runnerId, null);
+        this.locks = new ShareLocks(consumer, metrics, maxLockRenewal, deadLetterWait, name);
+        this.decisions = new ShareRecordDecisions<>(decoder, deduplicator, handler, b.listener, b.conflictPolicy,
+                b.maxAttempts, b.backoff, deadLetters, deadLetterWait, metrics, name);
+        this.outageHold = new ShareOutageHold(locks, handlerThread, deduplicator, b.backoff, metrics, stopping, name);
         log.info("share consumer {}: runner built for topics {}, {} on conflict, {} attempts, transactions bounded by {} "
-                + "ms; consumer settings {}, dead-letter producer settings {}", group, topics, conflictPolicy,
-                maxAttempts, deduplicator.transactionTimeout().toMillis(), new TreeSet<>(consumerProperties.keySet()),
+                + "ms; consumer settings {}, dead-letter producer settings {}", group, topics, b.conflictPolicy,
+                b.maxAttempts, deduplicator.transactionTimeout().toMillis(), new TreeSet<>(consumerProperties.keySet()),
                 new TreeSet<>(producerProperties.keySet()));
     }
 
@@ -221,7 +200,7 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
                         + "outage", name, e.getMessage());
             }
             consumer.subscribe(topics);
-            while (stopping.getCount() > 0 && fatal == null) {
+            while (stopping.getCount() > 0 && decisions.fatal() == null) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
                     records = consumer.poll(pollTimeout);
@@ -236,6 +215,7 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
             closeClients();
             stopped.countDown();
         }
+        RuntimeException fatal = decisions.fatal();
         if (fatal != null) {
             throw fatal;
         }
@@ -279,30 +259,23 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
     }
 
     /**
-     * How one record ends: its acknowledgement, whether the database was unavailable, and the pause a failure asks
-     * for before the next poll.
-     */
-    private record Decision(AcknowledgeType type, boolean outage, Duration pause) {
-    }
-
-    /**
      * Processes and acknowledges every record of the poll (explicit mode: all of them, before the next poll), one at a
      * time on the handler thread while this thread renews the locks of the records it holds.
      */
     private PollOutcome process(ConsumerRecords<byte[], byte[]> records) {
         Deque<ConsumerRecord<byte[], byte[]>> held = new ArrayDeque<>();
         records.forEach(held::add);
-        lockedAt = System.nanoTime();
+        locks.acquired();
         boolean outage = false;
         Duration pause = Duration.ZERO;
         for (ConsumerRecord<byte[], byte[]> raw = held.poll(); raw != null; raw = held.poll()) {
-            if (outage || fatal != null || stopping.getCount() == 0) {
+            if (outage || decisions.fatal() != null || stopping.getCount() == 0) {
                 consumer.acknowledge(raw, AcknowledgeType.RELEASE); // not tried: back to the group, for anyone
                 continue;
             }
-            Held current = new Held(raw);
-            Decision decision = decideRenewing(current, held);
-            while (decision.outage() && holdThroughOutage(current, held)) {
+            ShareLocks.Held current = new ShareLocks.Held(raw);
+            ShareRecordDecisions.Decision decision = decideRenewing(current, held);
+            while (decision.outage() && outageHold.holdThrough(current, held)) {
                 decision = decideRenewing(current, held); // the database answers again: the same delivery, once more
             }
             outage = decision.outage();
@@ -315,298 +288,20 @@ public final class DedupShareConsumerRunner<K, V> implements Runnable, AutoClose
         return new PollOutcome(outage, pause);
     }
 
-    /** The record being processed, as last returned by the consumer (a renewed record comes back as a new instance). */
-    private static final class Held {
-        ConsumerRecord<byte[], byte[]> record;
-        final long since = System.nanoTime();
-        boolean lost;
-
-        Held(ConsumerRecord<byte[], byte[]> record) {
-            this.record = record;
-        }
-    }
-
-    /** Runs {@link #decide} on the handler thread and waits for it, renewing the locks held meanwhile. */
-    private Decision decideRenewing(Held current, Deque<ConsumerRecord<byte[], byte[]>> held) {
+    /** Decides the record on the handler thread and waits for it, renewing the locks held meanwhile. */
+    private ShareRecordDecisions.Decision decideRenewing(ShareLocks.Held current,
+            Deque<ConsumerRecord<byte[], byte[]>> held) {
         ConsumerRecord<byte[], byte[]> raw = current.record;
-        return awaitRenewing(current, held, handlerThread.submit(() -> decide(raw)));
-    }
-
-    /**
-     * Waits for work on the handler thread; every half lock duration meanwhile renews the locks of the record and of
-     * those still waiting ({@code held}), until the record has been held for {@link Builder#maxLockRenewal(Duration)}:
-     * then its lock is left to expire, so that a stuck handler does not keep records from the group.
-     */
-    private <T> T awaitRenewing(Held current, Deque<ConsumerRecord<byte[], byte[]>> held, Future<T> work) {
-        Optional<Integer> lock = consumer.acquisitionLockTimeoutMs();
-        boolean renewing = lock.isPresent();
-        while (true) {
-            long wait = renewing
-                    ? Math.max(0, lockedAt + TimeUnit.MILLISECONDS.toNanos(lock.orElseThrow() / 2) - System.nanoTime())
-                    : Long.MAX_VALUE;
-            try {
-                return work.get(wait, TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                if (!current.lost && System.nanoTime() - current.since < maxLockRenewal.toNanos()) {
-                    renew(current, held);
-                } else {
-                    renewing = false;
-                    log.warn("share consumer {}: {} has been held for more than {} ms; its lock (and those of the {} "
-                            + "records waiting behind it) is no longer renewed and goes back to the group when it "
-                            + "expires", name, coordinates(current.record), maxLockRenewal.toMillis(), held.size());
-                }
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("share consumer " + name + ": processing " + coordinates(current.record)
-                        + " failed unexpectedly", e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("share consumer " + name + ": interrupted while "
-                        + coordinates(current.record) + " was processed", e);
-            }
-        }
-    }
-
-    /**
-     * Renews the locks of the record being processed and of those waiting: {@code RENEW}, commit, then poll until the
-     * consumer hands each renewed record back (it must be acknowledged in that new instance). Records the poll brings
-     * besides are this consumer's now and join the waiting ones. A record that does not come back was not renewed (its
-     * lock was already gone): it is no longer this consumer's, and another consumer processes it.
-     */
-    private void renew(Held current, Deque<ConsumerRecord<byte[], byte[]>> held) {
-        Map<String, ConsumerRecord<byte[], byte[]>> waiting = new HashMap<>();
-        consumer.acknowledge(current.record, AcknowledgeType.RENEW);
-        for (ConsumerRecord<byte[], byte[]> record : held) {
-            consumer.acknowledge(record, AcknowledgeType.RENEW);
-            waiting.put(coordinates(record), record);
-        }
-        lockedAt = System.nanoTime();
-        commit();
-        String currentKey = coordinates(current.record);
-        ConsumerRecord<byte[], byte[]> renewedCurrent = null;
-        Map<String, ConsumerRecord<byte[], byte[]>> renewed = new HashMap<>();
-        List<ConsumerRecord<byte[], byte[]>> fresh = new ArrayList<>();
-        long deadline = System.nanoTime() + RENEWAL_WAIT.toNanos();
-        while ((renewedCurrent == null || renewed.size() < waiting.size()) && System.nanoTime() < deadline) {
-            ConsumerRecords<byte[], byte[]> records;
-            try {
-                records = consumer.poll(Duration.ofMillis(100));
-            } catch (WakeupException e) {
-                continue; // close() woke us up: the record in progress is finished first
-            }
-            for (ConsumerRecord<byte[], byte[]> record : records) {
-                String key = coordinates(record);
-                if (key.equals(currentKey)) {
-                    renewedCurrent = record;
-                } else if (waiting.containsKey(key)) {
-                    renewed.put(key, record);
-                } else {
-                    fresh.add(record);
-                }
-            }
-        }
-        metrics.lockRenewed();
-        if (renewedCurrent != null) {
-            current.record = renewedCurrent;
-        } else {
-            current.lost = true;
-            log.warn("share consumer {}: the lock of {} could not be renewed; another consumer gets it, and finds it "
-                    + "DUPLICATE if this one commits first", name, currentKey);
-        }
-        held.clear();
-        held.addAll(renewed.values().stream().sorted(Comparator.comparingLong(ConsumerRecord::offset)).toList());
-        held.addAll(fresh);
-    }
-
-    /** The decision for one record, on the handler thread: never throws for a failure of the record or the database. */
-    private Decision decide(ConsumerRecord<byte[], byte[]> raw) {
-        try {
-            return new Decision(processOne(raw), false, Duration.ZERO);
-        } catch (DatabaseUnavailableException e) {
-            if (e.reason() == DatabaseUnavailableException.Reason.TIMED_OUT) {
-                metrics.timeoutRetry();
-                log.warn("share consumer {}: {} waited past the transaction timeout for rows another transaction "
-                        + "holds (another consumer with the same record?); released, it comes back: {}", name,
-                        coordinates(raw), e.getMessage());
-                return new Decision(AcknowledgeType.RELEASE, false, backoff.delay(1));
-            }
-            metrics.databaseRetry();
-            log.warn("share consumer {}: the database is unavailable ({}); {} and the records behind it are held, "
-                    + "their locks renewed, never dead-lettered, until it answers: {}", name, e.reason(), coordinates(raw),
-                    e.getMessage());
-            return new Decision(AcknowledgeType.RELEASE, true, Duration.ZERO);
-        } catch (RecordProcessingException e) {
-            int delivery = raw.deliveryCount().map(Short::intValue).orElse(1);
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            if (delivery >= maxAttempts) {
-                log.error("share consumer {}: {} failed on delivery {} of {}; dead-lettering it. Last failure: {}",
-                        name, coordinates(raw), delivery, maxAttempts, cause.toString(), cause);
-                return new Decision(deadLetter(raw, new DeadLetter(DeadLetterReason.FAILED, "processing failed on "
-                        + delivery + " deliveries; last failure: " + cause, null, cause, false)), false, Duration.ZERO);
-            }
-            metrics.recordRetry();
-            log.warn("share consumer {}: {} failed (delivery {} of {}); released for a later attempt: {}", name,
-                    coordinates(raw), delivery, maxAttempts, cause.toString());
-            return new Decision(AcknowledgeType.RELEASE, false, backoff.delay(delivery));
-        }
-    }
-
-    /**
-     * The acknowledgement of one record once its transaction committed or its dead letter was acknowledged.
-     *
-     * @throws DatabaseUnavailableException when the database cannot do the work now
-     * @throws RecordProcessingException when the handler or the database failed the record
-     */
-    private AcknowledgeType processOne(ConsumerRecord<byte[], byte[]> raw) {
-        RecordDecoder.Decoded<K, V> decoded = decoder.decode(raw);
-        if (decoded instanceof RecordDecoder.Undecodable<K, V> undecodable) {
-            deduplicator.invalid(raw, undecodable.reason()); // counted as every integration counts it
-            log.warn("share consumer {}: {}: {}; dead-lettering it", name, coordinates(raw), undecodable.reason());
-            return deadLetter(raw, new DeadLetter(DeadLetterReason.INVALID, undecodable.reason(), null,
-                    undecodable.failure(), undecodable.keyFailed()));
-        }
-        ConsumerRecord<K, V> read = ((RecordDecoder.Readable<K, V>) decoded).record();
-        // with the delivery count, which RecordDecoder (shared with the classic runner, Kafka 3 clients too) drops
-        ConsumerRecord<K, V> record = new ConsumerRecord<>(read.topic(), read.partition(), read.offset(),
-                read.timestamp(), read.timestampType(), read.serializedKeySize(), read.serializedValueSize(), read.key(),
-                read.value(), read.headers(), read.leaderEpoch(), raw.deliveryCount());
-        DedupResult result = deduplicator.process(record, handler);
-        try {
-            listener.afterDatabaseCommit(List.of(record), List.of(result));
-        } catch (RuntimeException e) {
-            log.warn("share consumer {}: RunnerListener.afterDatabaseCommit failed; ignored", name, e);
-        }
-        return switch (result.outcome()) {
-            case PROCESSED, REJECTED, DUPLICATE -> AcknowledgeType.ACCEPT;
-            case INVALID -> deadLetter(raw, new DeadLetter(DeadLetterReason.INVALID, result.reason(), result.dedupKey(),
-                    null, false));
-            case CONFLICT -> {
-                if (conflictPolicy == ConflictPolicy.FAIL) {
-                    fatal = new IllegalStateException("share consumer " + name + " stopped: " + coordinates(raw) + " is "
-                            + "a CONFLICT (" + result.reason() + ") and the conflict policy is FAIL; the record was "
-                            + "released, not accepted. Resolve the conflict, then restart (or use "
-                            + "ConflictPolicy.DEAD_LETTER)");
-                    log.error(fatal.getMessage());
-                    yield AcknowledgeType.RELEASE;
-                }
-                yield deadLetter(raw, new DeadLetter(DeadLetterReason.CONFLICT, result.reason(), result.dedupKey(),
-                        null, false));
-            }
-        };
-    }
-
-    /** Sends the dead letter and waits for its acknowledgement: {@code ACCEPT} once it has one, else {@code RELEASE}. */
-    private AcknowledgeType deadLetter(ConsumerRecord<byte[], byte[]> raw, DeadLetter letter) {
-        Future<RecordMetadata> send = deadLetters.publish(raw, letter);
-        try {
-            send.get(deadLetterWait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            metrics.deadLetterFailed();
-            log.error("share consumer {}: the dead-letter topic did not take {} ({}); released, it comes back for "
-                    + "another attempt: {}", name, coordinates(raw), letter.reason(),
-                    e instanceof ExecutionException ? e.getCause().toString() : "no acknowledgement within "
-                            + deadLetterWait.toMillis() + " ms");
-            return AcknowledgeType.RELEASE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return AcknowledgeType.RELEASE;
-        }
-        metrics.deadLettered(letter.reason());
-        log.warn("share consumer {}: {} dead-lettered as {}", name, coordinates(raw), letter.reason());
-        try {
-            listener.afterDeadLetter(raw, letter.reason());
-        } catch (RuntimeException e) {
-            log.warn("share consumer {}: RunnerListener.afterDeadLetter failed; ignored", name, e);
-        }
-        return AcknowledgeType.ACCEPT;
+        return locks.await(current, held, handlerThread.submit(() -> decisions.decide(raw)));
     }
 
     /** Commits the poll's acknowledgements, then backs off after a failure or waits out a database outage. */
     private void settle(PollOutcome outcome) {
-        commit();
+        locks.commit();
         if (outcome.outage()) {
-            awaitDatabase();
+            outageHold.awaitDatabase();
         } else if (!outcome.backoff().isZero()) {
-            sleep(outcome.backoff());
-        }
-    }
-
-    /** Sends the acknowledgements given so far and logs those the broker refused. */
-    private void commit() {
-        Map<TopicIdPartition, Optional<KafkaException>> results;
-        try {
-            results = consumer.commitSync(deadLetterWait);
-        } catch (WakeupException e) {
-            results = consumer.commitSync(deadLetterWait); // close() woke us up; the acknowledgements still go out
-        }
-        results.forEach((partition, error) -> error.ifPresent(e -> log.warn("share consumer {}: the broker refused "
-                + "acknowledgements of {} ({}); records whose lock expired come back, to this or another consumer, and "
-                + "those already committed to the database are DUPLICATE there", name, partition, e.toString())));
-    }
-
-    /**
-     * Waits for the database while keeping the records in hand, renewing their locks, so that an outage costs them no
-     * delivery (the broker archives a record after {@code group.share.delivery.count.limit} deliveries, releases
-     * included). Gives up, and lets the caller release them, when the record has been held for
-     * {@link Builder#maxLockRenewal(Duration)}, when a lock cannot be renewed, or on {@link #close()}.
-     *
-     * @return whether the database answers again with the records still held
-     */
-    private boolean holdThroughOutage(Held current, Deque<ConsumerRecord<byte[], byte[]>> held) {
-        if (consumer.acquisitionLockTimeoutMs().isEmpty()) {
-            return false;
-        }
-        for (int attempt = 1; stopping.getCount() > 0 && !current.lost; attempt++) {
-            if (System.nanoTime() - current.since >= maxLockRenewal.toNanos()) {
-                log.warn("share consumer {}: the database has been unavailable while {} was held for {} ms; releasing "
-                        + "it and the {} records behind it (each release costs a delivery) and waiting for the database",
-                        name, coordinates(current.record), maxLockRenewal.toMillis(), held.size());
-                return false;
-            }
-            Duration pause = backoff.delay(attempt);
-            // on the handler thread, so that a probe that waits for a connection does not hold up the renewals
-            if (awaitRenewing(current, held, handlerThread.submit(() -> {
-                sleep(pause);
-                return databaseAnswers();
-            }))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Probes the database with capped backoff, without polling (polling would spend the records' deliveries). */
-    private void awaitDatabase() {
-        for (int attempt = 1; stopping.getCount() > 0; attempt++) {
-            sleep(backoff.delay(attempt));
-            if (databaseAnswers()) {
-                return;
-            }
-        }
-    }
-
-    private boolean databaseAnswers() {
-        try {
-            deduplicator.checkDatabase();
-            log.info("share consumer {}: the database answers again", name);
-            return true;
-        } catch (DatabaseUnavailableException e) {
-            metrics.databaseRetry();
-            log.warn("share consumer {}: the database is still unavailable ({}): {}", name, e.reason(), e.getMessage());
-        } catch (IllegalStateException e) {
-            metrics.databaseRetry();
-            log.error("share consumer {}: the database refuses the dedup table's work; waiting until an operator fixes "
-                    + "it: {}", name, e.getMessage());
-        }
-        return false;
-    }
-
-    private void sleep(Duration pause) {
-        try {
-            if (stopping.await(pause.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.debug("share consumer {}: pause cut short by close()", name);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            outageHold.pause(outcome.backoff());
         }
     }
 
