@@ -104,7 +104,9 @@ final class Benchmark {
                 if (scenario == Scenario.DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX) {
                     db.dropClaimTimeIndex();
                 }
-                timing = scenario.spring()
+                timing = scenario.share()
+                        ? ShareRun.run(broker, workload, limit, group, scenario, db, settings.runTimeout())
+                        : scenario.spring()
                         ? SpringRun.run(broker, workload, limit, group, scenario, db, settings.runTimeout())
                         : ConsumerRun.run(broker, workload, limit, group, processors(scenario, db, group),
                                 settings.runTimeout());
@@ -188,6 +190,8 @@ final class Benchmark {
             case CONSUME_ONLY -> throw new IllegalArgumentException("consume-only runs without a database");
             case SPRING_UNSAFE_RECORD, SPRING_DEDUP_RECORD, SPRING_UNSAFE_BATCH, SPRING_DEDUP_BATCH ->
                     throw new IllegalArgumentException(scenario + " runs in a Spring listener container (SpringRun)");
+            case SHARE_UNSAFE_RECORD, SHARE_DEDUP_RECORD ->
+                    throw new IllegalArgumentException(scenario + " runs share consumers (ShareRun)");
         };
     }
 

@@ -47,7 +47,14 @@ enum Scenario {
      */
     SPRING_UNSAFE_BATCH("Spring batch, unsafe, tx/poll, batchUpdate", false, true),
     /** A Spring {@code @Deduplicated} batch listener: the poll's new records in one call, two {@code batchUpdate}s. */
-    SPRING_DEDUP_BATCH("Spring @Deduplicated batch, tx/poll, batchUpdate", false, true);
+    SPRING_DEDUP_BATCH("Spring @Deduplicated batch, tx/poll, batchUpdate", false, true),
+    /**
+     * {@link ShareRun#CONSUMERS} plain {@code KafkaShareConsumer}s of one share group on fewer partitions, the side
+     * effect in one transaction per record, explicitly accepted after it, no dedup: the baseline of the next.
+     */
+    SHARE_UNSAFE_RECORD("share group, unsafe, tx/record, ACCEPT", true, true),
+    /** As {@link #SHARE_UNSAFE_RECORD} with {@code DedupShareConsumerRunner}s: claim and effect, then ACCEPT. */
+    SHARE_DEDUP_RECORD("share group, DedupShareConsumerRunner, tx/record", true, true);
 
     private final String label;
     private final boolean perRecord;
@@ -74,13 +81,19 @@ enum Scenario {
 
     boolean deduplicates() {
         return this == DEDUP_RECORD || this == DEDUP_BATCH || this == DEDUP_BATCH_JDBC || this == DEDUP_BATCH_STATEMENTS
-                || this == DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX || this == SPRING_DEDUP_RECORD || this == SPRING_DEDUP_BATCH;
+                || this == DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX || this == SPRING_DEDUP_RECORD || this == SPRING_DEDUP_BATCH
+                || this == SHARE_DEDUP_RECORD;
     }
 
     /** Whether it runs in a spring-kafka listener container of its own ({@link SpringRun}), not in {@link ConsumerRun}. */
     boolean spring() {
         return this == SPRING_UNSAFE_RECORD || this == SPRING_DEDUP_RECORD || this == SPRING_UNSAFE_BATCH
                 || this == SPRING_DEDUP_BATCH;
+    }
+
+    /** Whether it runs share consumers ({@link ShareRun}), not in {@link ConsumerRun}. */
+    boolean share() {
+        return this == SHARE_UNSAFE_RECORD || this == SHARE_DEDUP_RECORD;
     }
 
     boolean runsOn(Database database) {
@@ -104,6 +117,7 @@ enum Scenario {
             case DEDUP_BATCH_STATEMENTS_NO_TIME_INDEX -> DEDUP_BATCH_STATEMENTS;
             case SPRING_DEDUP_RECORD -> SPRING_UNSAFE_RECORD;
             case SPRING_DEDUP_BATCH -> SPRING_UNSAFE_BATCH;
+            case SHARE_DEDUP_RECORD -> SHARE_UNSAFE_RECORD;
             default -> null;
         };
     }
