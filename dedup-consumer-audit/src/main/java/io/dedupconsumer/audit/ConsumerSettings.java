@@ -49,7 +49,8 @@ final class ConsumerSettings {
             + "(jdbc:mysql:, jdbc:mariadb: or jdbc:postgresql:).")
     private String jdbcUrl;
 
-    @Option(names = "--jdbc-user", paramLabel = "USER", description = "The database user; read-only access to the table is enough.")
+    @Option(names = "--jdbc-user", paramLabel = "USER",
+            description = "The database user; read access to the table is enough, but for purge --yes (DELETE).")
     private @Nullable String jdbcUser;
 
     @Option(names = "--jdbc-password-env", paramLabel = "VARIABLE",
