@@ -164,19 +164,61 @@ final class ClaimTable {
         }
     }
 
+    /** The claims of one consumer and outcome that a purge with {@code cutoff} deletes, and their time span. */
+    record Due(String consumer, String outcome, long count, Instant oldest, Instant newest) {
+    }
+
     /**
-     * Binds {@code since} at the column's precision, milliseconds. On MySQL as the text of a UTC {@code DATETIME}:
-     * MySQL Connector/J sends a {@code LocalDateTime} parameter without its fraction of a second, which would count
-     * the claims written in the second before the replay.
+     * What the library's retention deletes with {@code cutoff}: the claims processed before it, of every consumer of
+     * the table (the retention purges the table, not one consumer), by consumer and outcome.
      */
+    List<Due> dueBefore(Instant cutoff) throws SQLException {
+        List<Due> due = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT consumer_name, outcome, COUNT(*), "
+                + "MIN(processed_at), MAX(processed_at) FROM " + table + " WHERE processed_at < ? "
+                + "GROUP BY consumer_name, outcome ORDER BY consumer_name, outcome")) {
+            bindTime(select, 1, cutoff);
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    due.add(new Due(rs.getString(1), rs.getString(2), rs.getLong(3), time(rs, 4), time(rs, 5)));
+                }
+            }
+        }
+        return due;
+    }
+
+    /** The topics the claims processed before {@code cutoff} came from, of every consumer of the table. */
+    List<String> sourceTopicsBefore(Instant cutoff) throws SQLException {
+        List<String> topics = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT DISTINCT source_topic FROM " + table
+                + " WHERE processed_at < ? AND source_topic IS NOT NULL ORDER BY source_topic")) {
+            bindTime(select, 1, cutoff);
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    topics.add(rs.getString(1));
+                }
+            }
+        }
+        return topics;
+    }
+
     private void bindSince(PreparedStatement select, String topic, Instant since) throws SQLException {
         select.setString(1, consumer);
         select.setString(2, topic);
-        Instant millis = since.truncatedTo(ChronoUnit.MILLIS);
+        bindTime(select, 3, since);
+    }
+
+    /**
+     * Binds {@code time} at the column's precision, milliseconds. On MySQL as the text of a UTC {@code DATETIME}:
+     * MySQL Connector/J sends a {@code LocalDateTime} parameter without its fraction of a second, which would count
+     * the claims written in the second before the replay.
+     */
+    private void bindTime(PreparedStatement select, int index, Instant time) throws SQLException {
+        Instant millis = time.truncatedTo(ChronoUnit.MILLIS);
         if (dialect == Dialect.MYSQL) {
-            select.setString(3, MYSQL_DATETIME.format(LocalDateTime.ofInstant(millis, ZoneOffset.UTC)));
+            select.setString(index, MYSQL_DATETIME.format(LocalDateTime.ofInstant(millis, ZoneOffset.UTC)));
         } else {
-            select.setObject(3, millis.atOffset(ZoneOffset.UTC));
+            select.setObject(index, millis.atOffset(ZoneOffset.UTC));
         }
     }
 

@@ -2,14 +2,18 @@ package io.dedupconsumer.audit;
 
 import io.dedupconsumer.jdbc.DedupTable;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.util.Map;
 import java.util.Properties;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -45,7 +49,8 @@ final class ConsumerSettings {
             + "(jdbc:mysql:, jdbc:mariadb: or jdbc:postgresql:).")
     private String jdbcUrl;
 
-    @Option(names = "--jdbc-user", paramLabel = "USER", description = "The database user; read-only access to the table is enough.")
+    @Option(names = "--jdbc-user", paramLabel = "USER",
+            description = "The database user; read access to the table is enough, but for purge --yes (DELETE).")
     private @Nullable String jdbcUser;
 
     @Option(names = "--jdbc-password-env", paramLabel = "VARIABLE",
@@ -89,6 +94,20 @@ final class ConsumerSettings {
 
     /** A read-only connection to the consumer's database. */
     Connection connect() throws SQLException {
+        Connection connection = connectWritable();
+        connection.setReadOnly(true);
+        return connection;
+    }
+
+    /**
+     * The consumer's database for {@code purge}, the one command that writes: each {@link DataSource#getConnection()}
+     * opens a connection of its own, which the library's retention borrows for one batch and closes.
+     */
+    DataSource writableDataSource() {
+        return new DriverDataSource();
+    }
+
+    private Connection connectWritable() throws SQLException {
         Properties login = new Properties();
         if (jdbcUser != null) {
             login.setProperty("user", jdbcUser);
@@ -97,9 +116,55 @@ final class ConsumerSettings {
         if (password != null) {
             login.setProperty("password", password);
         }
-        Connection connection = DriverManager.getConnection(jdbcUrl, login);
-        connection.setReadOnly(true);
-        return connection;
+        return DriverManager.getConnection(jdbcUrl, login);
+    }
+
+    /** {@link DriverManager} behind the {@link DataSource} the library's retention takes; no pool, nothing else. */
+    private final class DriverDataSource implements DataSource {
+        @Override
+        public Connection getConnection() throws SQLException {
+            return connectWritable();
+        }
+
+        @Override
+        public Connection getConnection(String username, String password) throws SQLException {
+            throw new SQLFeatureNotSupportedException("the login comes from --jdbc-user and the password options");
+        }
+
+        @Override
+        public @Nullable PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(@Nullable PrintWriter out) {
+            // the drivers log through their own loggers
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+            DriverManager.setLoginTimeout(seconds);
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return DriverManager.getLoginTimeout();
+        }
+
+        @Override
+        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            throw new SQLFeatureNotSupportedException("no java.util.logging");
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> type) throws SQLException {
+            throw new SQLException("not a wrapper");
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> type) {
+            return false;
+        }
     }
 
     private @Nullable String password() {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  * {@value #BROKEN} the audit could not run (broker or database unreachable, table missing).
  */
 @Command(name = "dedup-audit", mixinStandardHelpOptions = true, versionProvider = DedupAuditCommand.Version.class,
-        subcommands = {AuditCommand.class, InspectCommand.class, ReplayCommand.class},
+        subcommands = {AuditCommand.class, InspectCommand.class, ReplayCommand.class, PurgeCommand.class},
         description = "Audits a dedup consumer from its topic, dedup table, committed offsets and dead letters.")
 public final class DedupAuditCommand {
 

@@ -26,6 +26,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -94,8 +95,14 @@ final class AuditFixture implements AutoCloseable {
     }
 
     void send(int partition, String key, String value) {
+        send(partition, key, value, null);
+    }
+
+    /** Sends one record with the producer's timestamp {@code timestamp}, or the current time when {@code null}. */
+    void send(int partition, String key, String value, Instant timestamp) {
         try {
-            producer.send(new ProducerRecord<>(topic, partition, bytes(key), bytes(value))).get();
+            producer.send(new ProducerRecord<>(topic, partition, timestamp == null ? null : timestamp.toEpochMilli(),
+                    bytes(key), bytes(value))).get();
             sent++;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -106,6 +106,18 @@ public final class DedupRetention implements AutoCloseable {
     }
 
     /**
+     * The cutoff a run starting now would use: the database's current time minus the window, read from the database as
+     * {@link #purgeOnce()} reads it. For a dry run (what would a purge delete?) and for checking a plan before running
+     * it; a run reads its own cutoff again when it starts, a little later.
+     *
+     * @return {@link Instant#MIN} when the window reaches back before the year 1000 (every key is kept)
+     * @throws SQLException when the database fails
+     */
+    public Instant cutoff() throws SQLException {
+        return statements.cutoff(window);
+    }
+
+    /**
      * Deletes every key processed before now minus the window, now being the database's current time when the run
      * starts, in batches of at most the batch size, each batch in its own transaction. Waits for a run already in
      * progress (from the schedule or another thread) to end first.

@@ -74,9 +74,13 @@ class DedupRetentionTests {
         DedupRetention retention = built(retention(dataSource).batchSize(1_000).pauseBetweenBatches(Duration.ZERO));
 
         Instant cutoffBefore = databaseCutoff(dataSource);
+        Instant planned = retention.cutoff();
         long millisBefore = System.currentTimeMillis();
         PurgeResult result = retention.purgeOnce();
         long millisAfter = System.currentTimeMillis();
+
+        assertThat(planned).as("a dry run's cutoff is the database's time minus the window, as a run's")
+                .isBetween(cutoffBefore, result.cutoff());
 
         assertThat(result.deleted()).isEqualTo(2_800);
         assertThat(result.batches()).as("1,000 + 1,000 + 800 rows, each batch its own statement").isEqualTo(3);
