@@ -128,10 +128,19 @@ public final class BatchedStatements<K, V> implements BatchHandler<K, V> {
             prepared.put(sql, statement);
         }
         int[] counts = execute(statement, batch);
+        if (counts.length != batch.size()) {
+            throw new IllegalStateException("the JDBC driver reported " + counts.length + " row counts for a batch of "
+                    + batch.size() + " statements (" + sql + "); the transaction is rolled back");
+        }
         for (int j = 0; j < batch.size(); j++) {
             HandlerResult ifNoRow = batch.get(j).ifNoRow();
             if (ifNoRow == null) {
                 continue;
+            }
+            if (counts[j] < 0 && counts[j] != Statement.SUCCESS_NO_INFO) {
+                throw new IllegalStateException("the JDBC driver reported row count " + counts[j] + " for a batched "
+                        + "conditional statement (" + sql + "), so whether it matched is unknown; the transaction is "
+                        + "rolled back");
             }
             if (counts[j] == Statement.SUCCESS_NO_INFO) {
                 conditionsOneByOne = true;

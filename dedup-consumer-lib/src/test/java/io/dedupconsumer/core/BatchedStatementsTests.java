@@ -253,6 +253,42 @@ class BatchedStatementsTests {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("io.dedupconsumer.Databases#oneDriverEach")
+    void aRowCountThatSaysNothingOrTheWrongNumberOfCountsFailsTheCallInsteadOfBeingRead(TestDatabase database)
+            throws Exception {
+        DataSource dataSource = inventory(databases.create(database, "bad_counts"));
+        List<ConsumerRecord<String, String>> events = events().subList(0, 4);
+        try (Connection real = dataSource.getConnection()) {
+            real.setAutoCommit(false);
+            assertThatThrownBy(() -> BatchedStatements.of(reserve).handle(events,
+                    rewritingCounts(real, counts -> { counts[1] = Statement.EXECUTE_FAILED; return counts; })))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("row count -3");
+            real.rollback();
+            assertThatThrownBy(() -> BatchedStatements.of(reserve).handle(events,
+                    rewritingCounts(real, counts -> java.util.Arrays.copyOf(counts, counts.length - 1))))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("3 row counts for a batch of 4");
+            real.rollback();
+        }
+    }
+
+    /** A connection whose statements' {@code executeBatch} results are passed through {@code rewrite}: a driver's lie. */
+    private static Connection rewritingCounts(Connection real, java.util.function.UnaryOperator<int[]> rewrite) {
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> {
+                    Object value = invoke(real, method, args);
+                    if (!method.getName().equals("prepareStatement")) {
+                        return value;
+                    }
+                    PreparedStatement statement = (PreparedStatement) value;
+                    return Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
+                            new Class<?>[] {PreparedStatement.class}, (p, m, a) -> {
+                                Object result = invoke(statement, m, a);
+                                return m.getName().equals("executeBatch") ? rewrite.apply((int[]) result) : result;
+                            });
+                });
+    }
+
     @Test
     void aStatementDeclaredAfterTheHandlerReturnedIsRefused() throws Exception {
         AtomicReference<RecordStatements> kept = new AtomicReference<>();
