@@ -65,7 +65,7 @@ final class RetentionStatements {
         try (PreparedStatement select = connection.prepareStatement(statements.currentTime);
                 ResultSet rs = select.executeQuery()) {
             rs.next();
-            // MySQL's UTC_TIMESTAMP read as text: the driver would otherwise shift it by the JVM's time zone.
+            // MySQL's UTC_TIMESTAMP read as the server's text: a driver would shift a DATETIME by the JVM's time zone.
             now = statements.dialect == Dialect.MYSQL
                     ? LocalDateTime.parse(rs.getString(1), MYSQL_DATETIME_TEXT).toInstant(ZoneOffset.UTC)
                     : rs.getObject(1, OffsetDateTime.class).toInstant();
@@ -146,7 +146,12 @@ final class RetentionStatements {
     /** The two statements rendered for one database and one validated table name. */
     private record Sql(Dialect dialect, String currentTime, String purge) {
         static Sql of(Dialect dialect, String table) {
-            return new Sql(dialect, "SELECT " + dialect.clock(), switch (dialect) {
+            // On MySQL the time is formatted by the server: MariaDB Connector/J 3.5 renders a DATETIME(3) whose
+            // milliseconds start with a zero wrongly (.006 as ".6000"), which would move the cutoff by up to a second.
+            String currentTime = dialect == Dialect.MYSQL
+                    ? "SELECT DATE_FORMAT(" + dialect.clock() + ", '%Y-%m-%d %H:%i:%s.%f')"
+                    : "SELECT " + dialect.clock();
+            return new Sql(dialect, currentTime, switch (dialect) {
                 case MYSQL -> "DELETE FROM " + table + " WHERE processed_at < ? LIMIT ?";
                 case POSTGRESQL -> "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY("
                         + "SELECT ctid FROM " + table + " WHERE processed_at < ? LIMIT ?))";

@@ -93,10 +93,12 @@ class RetentionStatementsTests {
 
     /** The one row's processed_at, read exactly: text on MySQL (a UTC DATETIME), with its offset elsewhere. */
     private static Instant processedAt(Connection c, Dialect dialect) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT processed_at FROM " + TABLE)) {
+        // Formatted by the server on MySQL: MariaDB Connector/J renders DATETIME(3) milliseconds .006 as ".6000".
+        String column = dialect == Dialect.MYSQL ? "DATE_FORMAT(processed_at, '%Y-%m-%dT%H:%i:%s.%f')" : "processed_at";
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT " + column + " FROM " + TABLE)) {
             rs.next();
             if (dialect == Dialect.MYSQL) {
-                return LocalDateTime.parse(rs.getString(1).replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+                return LocalDateTime.parse(rs.getString(1)).toInstant(ZoneOffset.UTC);
             }
             return rs.getObject(1, OffsetDateTime.class).toInstant();
         }
